@@ -1,0 +1,287 @@
+"""The claim document (DESIGN.md section 4) as typed values, and its validation.
+
+`parse_claim` turns JSON-shaped data into a `Claim` or raises `MalformedClaim` listing every
+problem at once, each naming its field, so the sender can fix them all in one round.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from rules.programme import HELSINKI
+
+EXPENSE_TYPES = ("public_transport", "own_car", "taxi", "accommodation", "night_travel", "other", "meal")
+ROLES = ("mentor", "actor")
+_AMOUNT = re.compile(r"\d{1,7}(\.\d{1,2})?")
+_QUANTITY = re.compile(r"\d{1,6}(\.\d{1,2})?")
+
+_TOP_FIELDS = {"session", "claimant", "trip", "free_meals", "expenses"}
+_CLAIMANT_FIELDS = {"name", "role"}
+_TRIP_FIELDS = {"start_place", "distance_km", "departure", "return"}
+# Fields each expense type may carry besides "type" and "date"; the first group is required.
+_EXPENSE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    "public_transport": ({"amount"}, {"description", "receipt"}),
+    "own_car": ({"km"}, {"passengers", "route", "description"}),
+    "taxi": ({"amount"}, {"description", "receipt", "reason"}),
+    "accommodation": ({"amount"}, {"nights", "description", "receipt"}),
+    "night_travel": (set(), {"description"}),
+    "other": ({"amount"}, {"description", "receipt"}),
+    "meal": (set(), {"amount", "description", "receipt"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input: which field, and what to fix."""
+
+    field: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class MalformedClaim(ValueError):
+    """The input is not a claim document; `problems` says every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Trip:
+    start_place: str
+    distance_km: Decimal
+    departure: datetime
+    return_: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Expense:
+    type: str
+    date: date
+    amount: Decimal | None = None
+    receipt: str | None = None
+    description: str = ""
+    km: Decimal | None = None
+    passengers: int = 0
+    route: str = ""
+    reason: str = ""
+    nights: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    session: str
+    claimant_name: str
+    claimant_role: str
+    trip: Trip
+    free_meals: tuple[int, ...]
+    expenses: tuple[Expense, ...]
+
+
+class _Reader:
+    """Collects problems while reading fields, so that all of them are reported together."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def fail(self, field: str, message: str) -> None:
+        self.problems.append(Problem(field, message))
+
+    def mapping(self, data: object, field: str, allowed: set[str]) -> dict:
+        if not isinstance(data, dict):
+            self.fail(field or "claim", "is required" if data is None else "must be a JSON object")
+            return {}
+        for key in data.keys() - allowed:
+            self.fail(f"{field}.{key}" if field else key, "is not a field of the claim document")
+        return data
+
+    def text(self, data: dict, key: str, field: str, required: bool = True) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(field, "is required")
+            return ""
+        if not isinstance(value, str):
+            self.fail(field, "must be a string")
+            return ""
+        if required and not value.strip():
+            self.fail(field, "must not be empty")
+        if len(value) > 500:
+            self.fail(field, "must be at most 500 characters")
+        return value.strip()
+
+    def amount(self, data: dict, key: str, field: str) -> Decimal | None:
+        value = data.get(key)
+        if value is None:
+            self.fail(field, 'is required, as a string with at most two decimals, such as "12.50"')
+            return None
+        if not isinstance(value, str):
+            self.fail(field, 'must be a string with at most two decimals, such as "12.50"')
+            return None
+        if value.startswith("-"):
+            self.fail(field, "must not be negative")
+            return None
+        if not _AMOUNT.fullmatch(value):
+            self.fail(field, 'must be a number with at most two decimals, such as "12.50"')
+            return None
+        amount = Decimal(value)
+        if amount == 0:
+            self.fail(field, "must be more than 0.00")
+            return None
+        return amount
+
+    def quantity(self, data: dict, key: str, field: str, required: bool = True) -> Decimal | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(field, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            self.fail(field, 'must be a whole number or a decimal string such as "12.5"')
+            return None
+        text = str(value)
+        if text.startswith("-"):
+            self.fail(field, "must not be negative")
+            return None
+        if not _QUANTITY.fullmatch(text):
+            self.fail(field, "must be a number with at most two decimals")
+            return None
+        return Decimal(text)
+
+    def count(self, data: dict, key: str, field: str, default: int, minimum: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(field, "must be a whole number")
+            return default
+        if value < minimum:
+            self.fail(field, f"must be at least {minimum}")
+            return default
+        if value > 1000:
+            self.fail(field, "is too large")
+            return default
+        return value
+
+    def moment(self, data: dict, key: str, field: str) -> datetime | None:
+        value = data.get(key)
+        if not isinstance(value, str) or not value:
+            self.fail(field, 'is required, as a local date and time such as "2023-09-22T06:00"')
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            self.fail(field, 'must be a date and time such as "2023-09-22T06:00"')
+            return None
+        # Local time is Helsinki time unless the sender gave an offset.
+        return moment.replace(tzinfo=HELSINKI) if moment.tzinfo is None else moment.astimezone(HELSINKI)
+
+    def day(self, data: dict, key: str, field: str) -> date | None:
+        value = data.get(key)
+        if not isinstance(value, str) or not value:
+            self.fail(field, 'is required, as a date such as "2023-09-22"')
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.fail(field, 'must be a date such as "2023-09-22"')
+            return None
+
+
+def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
+    if not isinstance(data, dict):
+        reader.fail(field, "must be a JSON object")
+        return None
+    kind = data.get("type")
+    if kind not in _EXPENSE_TYPES_SET:
+        reader.fail(f"{field}.type", f"must be one of {', '.join(EXPENSE_TYPES)}")
+        return None
+    required, optional = _EXPENSE_FIELDS[kind]
+    reader.mapping(data, field, {"type", "date"} | required | optional)
+    day = reader.day(data, "date", f"{field}.date")
+    values: dict = {}
+    if "amount" in required or ("amount" in optional and "amount" in data):
+        values["amount"] = reader.amount(data, "amount", f"{field}.amount")
+    for key in ("description", "route", "reason"):
+        if key in required | optional:
+            values[key] = reader.text(data, key, f"{field}.{key}", required=False)
+    if "receipt" in optional:
+        receipt = data.get("receipt")
+        if receipt is not None and not isinstance(receipt, str):
+            reader.fail(f"{field}.receipt", "must be a string: the receipt's id")
+        values["receipt"] = receipt.strip() or None if isinstance(receipt, str) else None
+    if kind == "own_car":
+        km = reader.quantity(data, "km", f"{field}.km")
+        if km == 0:
+            reader.fail(f"{field}.km", "must be more than 0")
+        values["km"] = km
+        values["passengers"] = reader.count(data, "passengers", f"{field}.passengers", 0, 0)
+    if kind == "accommodation":
+        values["nights"] = reader.count(data, "nights", f"{field}.nights", 1, 1)
+    if day is None:
+        return None
+    return Expense(type=kind, date=day, **values)
+
+
+_EXPENSE_TYPES_SET = frozenset(EXPENSE_TYPES)
+
+
+def parse_claim(data: object) -> Claim:
+    """Check a claim document and return it typed; raise `MalformedClaim` with every problem."""
+    reader = _Reader()
+    top = reader.mapping(data, "", _TOP_FIELDS)
+    if reader.problems and not top:
+        raise MalformedClaim(reader.problems)
+
+    session = top.get("session")
+    if not isinstance(session, str) or not session:
+        reader.fail(
+            "session", "must be a string" if session else 'is required: the session\'s date, such as "2023-09-22"'
+        )
+        session = ""
+
+    claimant = reader.mapping(top.get("claimant"), "claimant", _CLAIMANT_FIELDS)
+    name = reader.text(claimant, "name", "claimant.name") if claimant else ""
+    role = claimant.get("role") if claimant else None
+    if claimant and role not in ROLES:
+        reader.fail("claimant.role", "must be mentor or actor")
+
+    trip_data = reader.mapping(top.get("trip"), "trip", _TRIP_FIELDS)
+    trip = None
+    if trip_data:
+        start_place = reader.text(trip_data, "start_place", "trip.start_place")
+        distance = reader.quantity(trip_data, "distance_km", "trip.distance_km")
+        departure = reader.moment(trip_data, "departure", "trip.departure")
+        back = reader.moment(trip_data, "return", "trip.return")
+        if departure and back and back <= departure:
+            reader.fail("trip.return", "must be after the departure")
+        if distance is not None and departure and back:
+            trip = Trip(start_place, distance, departure, back)
+
+    free_meals_data = top.get("free_meals", [])
+    free_meals: tuple[int, ...] = ()
+    if not isinstance(free_meals_data, list):
+        reader.fail("free_meals", "must be a list of whole numbers, one per travel day")
+    else:
+        for i, meals in enumerate(free_meals_data):
+            if isinstance(meals, bool) or not isinstance(meals, int) or not 0 <= meals <= 5:
+                reader.fail(f"free_meals[{i}]", "must be a whole number of meals from 0 to 5")
+        free_meals = tuple(m for m in free_meals_data if isinstance(m, int))
+
+    expenses_data = top.get("expenses", [])
+    expenses: list[Expense] = []
+    if not isinstance(expenses_data, list):
+        reader.fail("expenses", "must be a list")
+    elif len(expenses_data) > 100:
+        reader.fail("expenses", "must have at most 100 expenses")
+    else:
+        for i, item in enumerate(expenses_data):
+            expense = _expense(reader, item, f"expenses[{i}]")
+            if expense is not None:
+                expenses.append(expense)
+
+    if reader.problems or trip is None or role is None:
+        raise MalformedClaim(reader.problems or [Problem("claim", "is incomplete")])
+    return Claim(session, name, role, trip, free_meals, tuple(expenses))

@@ -1,0 +1,131 @@
+"""The command line of the rules engine (DESIGN.md section 5).
+
+python -m rules evaluate FILE.json|-      one claim; exit 0 eligible, 1 ineligible, 2 malformed
+python -m rules evaluate --jsonl          one claim per line on stdin, one decision per line out
+python -m rules sessions                  the programme calendar as a table
+"""
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from rules.claim import MalformedClaim, Problem
+from rules.engine import evaluate
+from rules.i18n import LANGUAGES
+from rules.programme import load_calendar
+from rules.rates import load_rates
+
+EXIT_ELIGIBLE, EXIT_INELIGIBLE, EXIT_MALFORMED = 0, 1, 2
+
+
+def _dump(document: object) -> str:
+    return json.dumps(document, ensure_ascii=False)
+
+
+def _read_claim(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise MalformedClaim(
+            [Problem("claim", f"is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})")]
+        ) from None
+
+
+def evaluate_one(source: TextIO, out: TextIO, err: TextIO, lang: str) -> int:
+    try:
+        decision = evaluate(_read_claim(source.read()), lang=lang)
+    except MalformedClaim as e:
+        for problem in e.problems:
+            print(f"{problem.field}: {problem.message}", file=err)
+        return EXIT_MALFORMED
+    print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)
+    return EXIT_ELIGIBLE if decision.eligible else EXIT_INELIGIBLE
+
+
+def evaluate_stream(source: TextIO, out: TextIO, lang: str) -> int:
+    """One decision (or `{"errors": [...]}`) per input line, in order; blank lines give blank lines."""
+    calendar, rates = load_calendar(), load_rates()
+    for line in source:
+        if not line.strip():
+            out.write("\n")
+            continue
+        try:
+            result = evaluate(_read_claim(line), calendar, rates, lang).to_dict()
+        except MalformedClaim as e:
+            result = {"errors": [p.to_dict() for p in e.problems]}
+        out.write(_dump(result) + "\n")
+    return EXIT_ELIGIBLE
+
+
+def print_sessions(out: TextIO, lang: str) -> int:
+    calendar = load_calendar()
+    rows = [("date", "time", "mode", "place", "reimbursed", "claims due", "session")]
+    for s in calendar.sessions.values():
+        rows.append(
+            (
+                s.id,
+                f"{s.start:%H:%M}–{s.end:%H:%M}",
+                s.mode.replace("_", " "),
+                s.place,
+                "yes, mentors" if s.reimbursed else "no",
+                s.claim_deadline.isoformat() if s.reimbursed else "",
+                s.title_in(lang),
+            )
+        )
+    for p in calendar.independent:
+        rows.append((f"{p.start}…{p.end}", "", "any", "", "no", "", p.title.get(lang) or p.title["fi"]))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)
+        if n == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rules",
+        description="The state travel regulation applied to mentors' claims of the mentoring programme.",
+    )
+    parser.add_argument("--lang", choices=LANGUAGES, default="en", help="language of messages (default: en)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ev = commands.add_parser(
+        "evaluate",
+        help="decide what a claim reimburses",
+        description="Print the decision JSON of a claim. Exit status: 0 eligible, 1 ineligible, "
+        "2 malformed input (one message per problem on stderr).",
+    )
+    ev.add_argument("file", nargs="?", help="the claim JSON file, or - for standard input")
+    ev.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read one claim per line on standard input and write one decision (or {"errors": [...]}) '
+        "per line, in order; exit 0 unless the stream cannot be read",
+    )
+    commands.add_parser("sessions", help="list the programme's sessions", description="Print the calendar.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "sessions":
+        return print_sessions(sys.stdout, args.lang)
+    if args.jsonl:
+        if args.file not in (None, "-"):
+            parser.error("--jsonl reads standard input; give no file")
+        return evaluate_stream(sys.stdin, sys.stdout, args.lang)
+    if args.file is None:
+        parser.error("give a claim file, or - for standard input")
+    if args.file == "-":
+        return evaluate_one(sys.stdin, sys.stdout, sys.stderr, args.lang)
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            return evaluate_one(f, sys.stdout, sys.stderr, args.lang)
+    except OSError as e:
+        print(f"{args.file}: cannot read: {e.strerror}", file=sys.stderr)
+        return EXIT_MALFORMED
+    except UnicodeDecodeError:
+        print(f"{args.file}: is not UTF-8 text", file=sys.stderr)
+        return EXIT_MALFORMED

@@ -1,0 +1,111 @@
+"""The night travel allowance (yömatkaraha, R15), paid only when a `night_travel` expense asks.
+
+Conditions, per 24-hour travel day: a per diem is payable for it, at least the threshold of its
+hours fall between 21:00 and 07:00 local time (hours before 07:00 and after 21:00 of the same
+period add up), and no accommodation is claimed for a night that the period covers.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from rules.claim import Claim, Expense
+from rules.decision import Finding, Line
+from rules.i18n import Text
+from rules.per_diem import HOUR, Period, hours_text
+from rules.programme import HELSINKI
+from rules.rates import Rates
+
+ONE = Decimal(1)
+
+
+def _night(day: date, rates: Rates) -> tuple[datetime, datetime]:
+    """The night window that starts in the evening of `day`, in UTC."""
+    start = datetime.combine(day, time(rates.limit("night_window_start_hour")), HELSINKI)
+    end = datetime.combine(day + timedelta(days=1), time(rates.limit("night_window_end_hour")), HELSINKI)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _nights_of(period: Period, rates: Rates) -> dict[date, timedelta]:
+    """For each night (named by its evening's date) the time of the period that falls in it."""
+    first = period.start.astimezone(HELSINKI).date() - timedelta(days=1)
+    last = period.end.astimezone(HELSINKI).date()
+    overlap: dict[date, timedelta] = {}
+    day = first
+    while day <= last:
+        start, end = _night(day, rates)
+        span = min(end, period.end) - max(start, period.start)
+        if span > timedelta(0):
+            overlap[day] = span
+        day += timedelta(days=1)
+    return overlap
+
+
+def _accommodated_nights(expenses: tuple[Expense, ...]) -> set[date]:
+    return {e.date + timedelta(days=i) for e in expenses if e.type == "accommodation" for i in range(e.nights)}
+
+
+def _period_for(day: date, trip_periods: list[Period]) -> Period | None:
+    """The first travel day that touches the calendar date asked for."""
+    for period in trip_periods:
+        if period.start.astimezone(HELSINKI).date() <= day <= period.end.astimezone(HELSINKI).date():
+            return period
+    return None
+
+
+def _refusal(
+    period: Period | None, expense: Expense, paid: set[int], accommodated: set[date], rates: Rates, text: Text
+) -> tuple[str | None, timedelta]:
+    """Why R15 does not pay for this request (None when it does), and the night hours counted."""
+    if period is None:
+        return text._("No night travel allowance: {date} is not a day of the trip.", date=expense.date.isoformat()), (
+            timedelta(0)
+        )
+    day_no = period.index + 1
+    if period.index not in paid:
+        return text._("No night travel allowance: no per diem is payable for travel day {n}.", n=day_no), timedelta(0)
+    nights = _nights_of(period, rates)
+    hours = sum(nights.values(), timedelta(0))
+    if hours < rates.limit("night_min_hours") * HOUR:
+        message = text._(
+            "No night travel allowance: only {hours} of travel day {n} fall between 21:00 and 07:00; "
+            "at least {needed} h are needed.",
+            hours=hours_text(hours),
+            n=day_no,
+            needed=rates.limit("night_min_hours"),
+        )
+        return message, hours
+    if accommodated & nights.keys():
+        return text._("No night travel allowance: accommodation is claimed for that night."), hours
+    return None, hours
+
+
+def night_travel(
+    claim: Claim, trip_periods: list[Period], paid_periods: set[int], rates: Rates, text: Text
+) -> tuple[list[Line], list[Finding]]:
+    """Lines for the requests that meet R15, and a warning saying why for those that do not."""
+    lines: list[Line] = []
+    findings: list[Finding] = []
+    granted: set[int] = set()
+    accommodated = _accommodated_nights(claim.expenses)
+    rate = rates.amount("night_travel")
+    for index, expense in enumerate(claim.expenses):
+        if expense.type != "night_travel":
+            continue
+        period = _period_for(expense.date, trip_periods)
+        if period is not None and period.index in granted:  # one allowance per travel day
+            reason = text._("No night travel allowance: it is already claimed for travel day {n}.", n=period.index + 1)
+        else:
+            reason, hours = _refusal(period, expense, paid_periods, accommodated, rates, text)
+        if reason is not None:
+            findings.append(Finding("night_travel_not_payable", "warning", reason, index))
+            continue
+        granted.add(period.index)
+        explanation = text._(
+            "day {n}: {hours} between 21:00 and 07:00 ≥ {needed} h, no accommodation → {amount}",
+            n=period.index + 1,
+            hours=hours_text(hours),
+            needed=rates.limit("night_min_hours"),
+            amount=text.money(rate),
+        )
+        lines.append(Line("night_travel_allowance", ONE, rate, rate, "night-travel", explanation, index))
+    return lines, findings
