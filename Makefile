@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The embedded default: SQLite in instance/, the demo programme, roster and one user per role.
 run: $(STAMP)
-	$(BIN)/python -m rules evaluate ../shared/examples/oulu-train-kickoff-2023.claim.json || true
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi demo
+	$(BIN)/flask --app wsgi run --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,0 +1,97 @@
+"""User accounts: creation, Argon2 passwords, API tokens."""
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import select
+
+from expenses.extensions import db
+from expenses.models import ROLES, ApiToken, User
+
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """A user cannot be created or changed as asked; the message says why."""
+
+
+def _hasher() -> PasswordHasher:
+    # Tests use the cheapest parameters; production keeps argon2-cffi's recommended ones.
+    if current_app.config["PASSWORD_HASH_COST"] == "cheap":
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    return PasswordHasher()
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(email: str, name: str, role: str, password: str | None = None) -> User:
+    """Add a user (the caller commits); without a password the user cannot sign in yet."""
+    if role not in ROLES:
+        raise AccountError(f"Unknown role {role!r}: use one of {', '.join(ROLES)}.")
+    email = normalise_email(email)
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"{email!r} is not an e-mail address.")
+    if not name.strip():
+        raise AccountError("The name must not be empty.")
+    if find_user(email) is not None:
+        raise AccountError(f"A user with the e-mail {email} already exists.")
+    user = User(email=email, name=name.strip(), role=role)
+    if password is not None:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_strength(password)
+    user.password_hash = _hasher().hash(password)
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """True when the password is right; costs the same time whether or not the user exists."""
+    hasher = _hasher()
+    if user is None or not user.password_hash:
+        # Hash anyway so that response times do not tell which e-mails have accounts.
+        hasher.hash(password)
+        return False
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """A new API token for the user; only its hash is stored, so it is shown once."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or not row.user.active:
+        return None
+    return row.user

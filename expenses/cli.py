@@ -1,0 +1,67 @@
+"""Commands: `flask --app wsgi users create|token`, `demo`, `notify-waiting` (db comes from Flask-Migrate)."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from expenses import notifications
+from expenses.accounts import AccountError, create_user, find_user, issue_token
+from expenses.demo import seed_demo
+from expenses.extensions import db
+from expenses.models import ROLES
+
+users = AppGroup("users", help="Manage users.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="What the user does in the service.")
+def create_user_command(email: str, name: str, role: str) -> None:
+    """Create a user; the password is read from standard input."""
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if not sys.stdin.isatty()
+        else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    try:
+        user = create_user(email, name, role, password)
+    except AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} ({user.role}).")
+
+
+@users.command("token")
+@click.argument("email")
+def token_command(email: str) -> None:
+    """Print a new API token for the user (its last line is the token)."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user has the e-mail {email}.")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(f"New API token for {user.email}; it is shown only once:")
+    click.echo(token)
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Fill an empty database with a demo roster and one user per role, and print their sign-in details."""
+    for line in seed_demo():
+        click.echo(line)
+
+
+@click.command("notify-waiting")
+def notify_waiting_command() -> None:
+    """E-mail finance the claims that have waited longer than EXPENSES_WAITING_DAYS."""
+    click.echo(f"{notifications.remind_finance()} waiting claim(s) reported.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(notify_waiting_command)

@@ -1,0 +1,59 @@
+"""Error answers: a JSON body under /api, a plain page everywhere else, never a traceback."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from expenses.extensions import db
+from expenses.workflow import WorkflowError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _answer(status: int, message: str, **extra: object):
+    if _wants_json():
+        return jsonify({"error": message, **extra}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Go back and try again."),
+        403: _("You do not have access to this page."),
+        404: _("The page was not found. Check the address or go back to the front page."),
+        405: _("This address does not accept that kind of request."),
+        413: _("The upload is too large. Each receipt may be at most 10 MB; send fewer or smaller files at once."),
+        429: _("Too many attempts. Wait a moment and try again."),
+        500: _("Something went wrong on our side. Your data was not changed. Try again in a moment."),
+        503: _("The service is temporarily unavailable. Your data was not changed. Try again in a moment."),
+    }
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(WorkflowError)
+    def workflow_error(error: WorkflowError):
+        return _answer(error.status, error.message, code=error.code, **error.details)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return _answer(400, _("The form had expired or was sent from elsewhere. Reload the page and send it again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return _answer(error.code or 500, _messages().get(error.code or 500, error.description or ""))
+
+    @app.errorhandler(OperationalError)
+    def database_down(error: OperationalError):
+        db.session.rollback()
+        app.logger.exception("Database unavailable")
+        return _answer(503, _messages()[503])
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error")
+        return _answer(500, _messages()[500])

@@ -1,0 +1,50 @@
+"""Display helpers for templates: money, dates and statuses in the reader's language."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+
+STATUS_NAMES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Submitted"),
+    "checked": _l("Checked"),
+    "returned": _l("Returned for correction"),
+    "approved": _l("Approved"),
+    "paid": _l("Paid"),
+    "rejected": _l("Rejected"),
+}
+ROLE_NAMES = {
+    "mentor": _l("Mentor"),
+    "actor": _l("Actor"),
+    "finance": _l("Ministry finance"),
+    "auditor": _l("Auditor"),
+    "admin": _l("Administrator"),
+}
+
+
+def money(value: Decimal | str | None) -> str:
+    if value is None or value == "":
+        return ""
+    return format_currency(Decimal(value), "EUR")
+
+
+def when(value: datetime | None, style: str = "short") -> str:
+    return format_datetime(value, style) if value else ""
+
+
+def status_name(status: str) -> str:
+    return str(STATUS_NAMES.get(status, status))
+
+
+def language() -> str:
+    """The language of the current request: fi, sv or en."""
+    locale = get_locale()
+    return locale.language if locale else "fi"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(money=money, when=when, status_name=status_name)
+    app.jinja_env.globals.update(ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES, language=language)

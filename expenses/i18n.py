@@ -1,0 +1,29 @@
+"""Language of each request: the user's choice (`?lang=`, remembered), else the browser's, else Finnish."""
+
+from flask import Flask, has_request_context, request, session
+from flask_login import current_user
+
+from expenses.extensions import babel
+
+LANGUAGES = ("fi", "sv", "en")
+DEFAULT = "fi"
+
+
+def select_locale() -> str:
+    if not has_request_context():  # commands and background work: the default, unless forced
+        return DEFAULT
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    if current_user and getattr(current_user, "language", None) in LANGUAGES:
+        return current_user.language
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
+    babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Helsinki")

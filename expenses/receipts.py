@@ -1,0 +1,100 @@
+"""The receipt store: PDF, JPEG and PNG files checked by content, kept under their SHA-256."""
+
+import hashlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+
+from expenses.extensions import db
+from expenses.models import Receipt, User
+
+#: File signatures of the accepted types; the name and the browser's claimed type are not trusted.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+CHUNK = 64 * 1024
+
+
+class ReceiptError(ValueError):
+    """The upload cannot be stored; the message tells the user what to do instead."""
+
+
+def sniff(head: bytes) -> str | None:
+    return next((kind for magic, kind in SIGNATURES if head.startswith(magic)), None)
+
+
+def display_name(filename: str | None) -> str:
+    """A file name fit to show: no folders, no control characters, not too long."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[-120:] or "receipt"
+
+
+def path_for(sha256: str) -> Path:
+    return Path(current_app.config["RECEIPTS_DIR"]) / sha256[:2] / sha256
+
+
+def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
+    """Check and keep an uploaded file; add its row to the session (the caller commits)."""
+    limit = current_app.config["MAX_RECEIPT_BYTES"]
+    head = stream.read(16)
+    content_type = sniff(head)
+    if not head:
+        raise ReceiptError("The file is empty. Choose the receipt file again.")
+    if content_type is None:
+        raise ReceiptError("Only PDF, JPEG and PNG receipts are accepted. Save or scan the receipt as one of them.")
+    digest = hashlib.sha256(head)
+    size = len(head)
+    directory = Path(current_app.config["RECEIPTS_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    # Write to a temporary file first so a failed or oversized upload never leaves a partial file.
+    fd, temp_name = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(head)
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ReceiptError(
+                        f"The file is larger than {limit // (1024 * 1024)} MB. Scan it at a lower resolution "
+                        "or save it as a smaller PDF."
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        sha256 = digest.hexdigest()
+        final = path_for(sha256)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(temp_name, final)
+    except OSError as e:
+        raise ReceiptError("The receipt could not be saved right now. Try again in a moment.") from e
+    finally:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+    receipt = Receipt(
+        id=secrets.token_hex(16),
+        owner_id=owner.id,
+        sha256=sha256,
+        content_type=content_type,
+        size=size,
+        filename=display_name(filename),
+    )
+    db.session.add(receipt)
+    return receipt
+
+
+def owned_receipts(owner: User, ids: set[str]) -> dict[str, Receipt]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Receipt).where(Receipt.owner_id == owner.id, Receipt.id.in_(ids)))
+    return {r.id: r for r in rows}
+
+
+def open_receipt(receipt: Receipt) -> BinaryIO:
+    return path_for(receipt.sha256).open("rb")

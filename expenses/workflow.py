@@ -1,0 +1,302 @@
+"""The claim workflow: the only place that creates claims or changes their status.
+
+    draft → submitted → checked → approved → paid
+    submitted | checked → returned → submitted
+    submitted | checked → rejected
+
+Each function is one database transaction that also writes an audit event, and mail about it
+leaves only after the commit. Two officers acting on one claim at once cannot both win: the
+claim's version column turns the second write into `Stale`.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from expenses import notifications
+from expenses.decisions import decide
+from expenses.extensions import db
+from expenses.models import AuditEvent, Claim, Payment, User, utcnow
+from rules import Decision, MalformedClaim
+
+
+class WorkflowError(Exception):
+    """An action refused; `status` is the HTTP status it maps to, the message says why."""
+
+    status = 400
+    code = "refused"
+
+    def __init__(self, message: str, **details: object):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(WorkflowError):
+    status, code = 404, "not_found"
+
+
+class Forbidden(WorkflowError):
+    status, code = 403, "forbidden"
+
+
+class WrongState(WorkflowError):
+    status, code = 409, "wrong_state"
+
+
+class Stale(WorkflowError):
+    status, code = 409, "changed"
+
+
+class Ineligible(WorkflowError):
+    status, code = 409, "ineligible"
+
+
+class Invalid(WorkflowError):
+    status, code = 422, "invalid"
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    needs: str | None = None  # "reason" or "reference"
+
+
+TRANSITIONS = {
+    "submit": Transition(frozenset({"draft", "returned"}), "submitted"),
+    "check": Transition(frozenset({"submitted"}), "checked"),
+    "approve": Transition(frozenset({"checked"}), "approved"),
+    "return": Transition(frozenset({"submitted", "checked"}), "returned", "reason"),
+    "reject": Transition(frozenset({"submitted", "checked"}), "rejected", "reason"),
+    "pay": Transition(frozenset({"approved"}), "paid", "reference"),
+}
+FINANCE_ACTIONS = ("check", "approve", "return", "reject", "pay")
+
+
+def can_see(user: User, claim: Claim) -> bool:
+    return claim.mentor_id == user.id or user.role in ("finance", "auditor")
+
+
+def get_claim(claim_id: int, user: User) -> Claim:
+    """The claim if the user may see it; someone else's claim is simply not found."""
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or not can_see(user, claim):
+        raise NotFound(_("There is no such claim."))
+    return claim
+
+
+def _require_mentor(user: User) -> None:
+    if user.role != "mentor":
+        raise Forbidden(_("Only the programme's mentors can claim travel costs. Actors' travel is not reimbursed."))
+
+
+def _decision_of(body: object, mentor: User, lang: str, claim_id: int | None = None, **kw) -> tuple[dict, Decision]:
+    try:
+        return decide(body, mentor, lang, claim_id, **kw)
+    except MalformedClaim as e:
+        raise Invalid(_("The claim has errors."), errors=[p.to_dict() for p in e.problems]) from None
+
+
+def _store_decision(claim: Claim, body: dict, decision: Decision) -> None:
+    claim.body = body
+    claim.session_id = body["session"]
+    claim.decision = decision.to_dict()
+    claim.total = decision.total
+    claim.eligible = decision.eligible
+    claim.has_warnings = any(f.severity == "warning" for f in decision.findings)
+
+
+def _event(claim: Claim, actor: User, action: str, source: str | None, reason: str | None = None, **details) -> None:
+    db.session.add(
+        AuditEvent(
+            claim=claim,
+            actor_id=actor.id,
+            action=action,
+            from_status=source,
+            to_status=claim.status,
+            reason=reason,
+            details=details or None,
+        )
+    )
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Stale(_("Someone else changed this claim at the same time. Reload it and try again.")) from None
+    except IntegrityError:
+        db.session.rollback()
+        raise Ineligible(
+            _("You already have a claim for this session. Open that claim instead."),
+            findings=[{"code": "duplicate_claim", "severity": "error", "message": "", "expense": None}],
+        ) from None
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def preview(body: object, mentor: User, lang: str, claim_id: int | None = None) -> Decision:
+    """The decision a claim would get; nothing is stored."""
+    _require_mentor(mentor)
+    return _decision_of(body, mentor, lang, claim_id)[1]
+
+
+def create(body: object, mentor: User, lang: str) -> Claim:
+    """A new draft. A second active claim for the same session is refused."""
+    _require_mentor(mentor)
+    stored, decision = _decision_of(body, mentor, lang)
+    duplicate = [f.to_dict() for f in decision.findings if f.code == "duplicate_claim"]
+    if duplicate:
+        raise Ineligible(duplicate[0]["message"], findings=duplicate)
+    claim = Claim(mentor_id=mentor.id, status="draft", language=lang)
+    _store_decision(claim, stored, decision)
+    db.session.add(claim)
+    _event(claim, mentor, "create", None)
+    _commit()
+    return claim
+
+
+def _editable(claim: Claim, user: User, version: int | None) -> None:
+    if claim.mentor_id != user.id:
+        raise Forbidden(_("Only the mentor who made the claim can change or submit it."))
+    if claim.status not in ("draft", "returned"):
+        raise WrongState(_("The claim can be changed only while it is a draft or returned for correction."))
+    if version is not None and version != claim.version:
+        raise Stale(_("The claim has changed since you opened it. Reload it and try again."))
+
+
+def update(claim_id: int, body: object, user: User, lang: str, version: int | None = None) -> Claim:
+    """Replace the body of the mentor's own draft or returned claim."""
+    claim = get_claim(claim_id, user)
+    _editable(claim, user, version)
+    stored, decision = _decision_of(body, user, lang, claim.id)
+    _store_decision(claim, stored, decision)
+    claim.language = lang
+    _event(claim, user, "update", claim.status)
+    _commit()
+    return claim
+
+
+def submit(claim_id: int, user: User, version: int | None = None) -> Claim:
+    claim = get_claim(claim_id, user)
+    _editable(claim, user, version)
+    now = utcnow()
+    stored, decision = _decision_of(claim.body, user, claim.language, claim.id, submitted_at=now)
+    _store_decision(claim, stored, decision)
+    if not decision.eligible:
+        db.session.rollback()
+        raise Ineligible(
+            _("The claim cannot be submitted until its errors are fixed."),
+            findings=[f.to_dict() for f in decision.findings],
+        )
+    source = claim.status
+    claim.status, claim.submitted_at, claim.status_reason = "submitted", now, None
+    _event(claim, user, "submit", source, total=str(claim.total))
+    _commit()
+    return claim
+
+
+def _officer_action(
+    action: str, claim_id: int, user: User, version: int | None, apply: Callable[[Claim], None], text: str | None = None
+) -> Claim:
+    """The common rhythm of a finance action: load, check who and what state, act, record, commit."""
+    transition = TRANSITIONS[action]
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or not can_see(user, claim):
+        raise NotFound(_("There is no such claim."))
+    if user.role != "finance":
+        raise Forbidden(_("Only ministry finance can do this."))
+    if claim.mentor_id == user.id:
+        raise Forbidden(_("Nobody may handle their own claim."))
+    if claim.status not in transition.sources:
+        raise WrongState(
+            _("A claim that is %(status)s cannot be %(action)s.", status=claim.status, action=action),
+            status=claim.status,
+        )
+    if version is not None and version != claim.version:
+        raise Stale(_("The claim has changed since you opened it. Reload it and try again."))
+    _check_text(transition.needs, text)
+    source = claim.status
+    try:
+        apply(claim)
+    except WorkflowError:
+        db.session.rollback()
+        raise
+    claim.status = transition.target
+    details = {"warnings": [f["code"] for f in claim.decision["findings"] if f["severity"] == "warning"]}
+    _event(claim, user, action, source, text.strip() if text else None, **(details if action == "check" else {}))
+    notifications.claim_changed(claim, action)
+    _commit()
+    return claim
+
+
+def _check_text(field: str | None, text: str | None) -> None:
+    if field is None:
+        return
+    limit = 100 if field == "reference" else 2000
+    value = (text or "").strip()
+    if not value or len(value) > limit:
+        message = (
+            _("Write the %(what)s.", what=_("reason") if field == "reason" else _("payment reference"))
+            if not value
+            else _("At most %(n)s characters.", n=limit)
+        )
+        raise Invalid(message, errors=[{"field": field, "message": message}])
+
+
+def check(claim_id: int, user: User, version: int | None = None) -> Claim:
+    def apply(claim: Claim) -> None:
+        claim.checked_by_id, claim.checked_at = user.id, utcnow()
+
+    return _officer_action("check", claim_id, user, version, apply)
+
+
+def approve(claim_id: int, user: User, version: int | None = None) -> Claim:
+    def apply(claim: Claim) -> None:
+        # Asiatarkastus and hyväksyntä are two people's acts.
+        if claim.checked_by_id == user.id:
+            raise Forbidden(_("You checked this claim, so another officer must approve it."))
+        claim.approved_by_id, claim.approved_at = user.id, utcnow()
+
+    return _officer_action("approve", claim_id, user, version, apply)
+
+
+def return_for_correction(claim_id: int, user: User, reason: str, version: int | None = None) -> Claim:
+    def apply(claim: Claim) -> None:
+        claim.status_reason = reason.strip()
+        claim.checked_by_id = claim.checked_at = None
+
+    return _officer_action("return", claim_id, user, version, apply, reason)
+
+
+def reject(claim_id: int, user: User, reason: str, version: int | None = None) -> Claim:
+    def apply(claim: Claim) -> None:
+        claim.status_reason = reason.strip()
+
+    return _officer_action("reject", claim_id, user, version, apply, reason)
+
+
+def pay(claim_id: int, user: User, reference: str, version: int | None = None) -> Claim:
+    def apply(claim: Claim) -> None:
+        claim.paid_at, claim.payment_reference = utcnow(), reference.strip()
+        db.session.add(
+            Payment(claim_id=claim.id, reference=reference.strip(), amount=Decimal(claim.total), paid_by_id=user.id)
+        )
+
+    return _officer_action("pay", claim_id, user, version, apply, reference)
+
+
+ACTIONS: dict[str, Callable] = {
+    "check": check,
+    "approve": approve,
+    "return": return_for_correction,
+    "reject": reject,
+    "pay": pay,
+}

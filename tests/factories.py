@@ -1,0 +1,98 @@
+"""Test data: users, receipts, claim bodies and claims in any workflow state, made the way the app makes them."""
+
+import io
+import itertools
+from decimal import Decimal
+
+from flask.testing import FlaskClient
+
+from expenses import receipts, workflow
+from expenses.accounts import create_user, issue_token
+from expenses.extensions import db
+from expenses.models import Claim, Receipt, User
+
+PASSWORD = "correct horse battery"
+_numbers = itertools.count(1)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_user(role: str = "mentor", name: str | None = None, email: str | None = None) -> User:
+    n = next(_numbers)
+    user = create_user(email or f"{role}{n}@example.fi", name or f"{role.title()} {n}", role, PASSWORD)
+    db.session.commit()
+    return user
+
+
+def make_token(user: User) -> str:
+    token = issue_token(user)
+    db.session.commit()
+    return token
+
+
+def make_receipt(owner: User, data: bytes = PDF_BYTES, filename: str = "receipt.pdf") -> Receipt:
+    receipt = receipts.store(io.BytesIO(data), filename, owner)
+    db.session.commit()
+    return receipt
+
+
+def car_body(session: str = "2024-04-23", **trip) -> dict:
+    """Tampere by car to the closing session: 51.00 per diem + 356 km × 0.61 = 268.16 €."""
+    return {
+        "session": session,
+        "trip": {
+            "start_place": "Tampere",
+            "distance_km": 178,
+            "departure": f"{session}T07:00",
+            "return": f"{session}T18:30",
+            **trip,
+        },
+        "expenses": [{"type": "own_car", "date": session, "km": 356, "passengers": 1, "route": "Tampere–Helsinki"}],
+    }
+
+
+CAR_TOTAL = Decimal("268.16")
+
+
+def train_body(receipt_id: str | None, session: str = "2023-09-22") -> dict:
+    """Oulu by train to the kick-off: 48.00 per diem + the ticket."""
+    expense = {"type": "public_transport", "date": session, "description": "Train", "amount": "160.00"}
+    if receipt_id:
+        expense["receipt"] = receipt_id
+    return {
+        "session": session,
+        "trip": {
+            "start_place": "Oulu",
+            "distance_km": 607,
+            "departure": f"{session}T06:00",
+            "return": f"{session}T21:30",
+        },
+        "expenses": [expense],
+    }
+
+
+def make_claim(mentor: User | None = None, status: str = "draft", body: dict | None = None, **officers: User) -> Claim:
+    """A claim brought to `status` through the workflow, with the officers it needs."""
+    mentor = mentor or make_user("mentor")
+    claim = workflow.create(body or car_body(), mentor, "fi")
+    if status == "draft":
+        return claim
+    workflow.submit(claim.id, mentor)
+    if status == "submitted":
+        return claim
+    checker = officers.get("checker") or make_user("finance")
+    if status in ("returned", "rejected"):
+        action = workflow.return_for_correction if status == "returned" else workflow.reject
+        return action(claim.id, checker, "Please attach the parking receipt.")
+    workflow.check(claim.id, checker)
+    if status == "checked":
+        return claim
+    approver = officers.get("approver") or make_user("finance")
+    workflow.approve(claim.id, approver)
+    if status == "approved":
+        return claim
+    return workflow.pay(claim.id, approver, "RF18 1234")
+
+
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD):
+    return client.post("/login", data={"email": user.email, "password": password})
