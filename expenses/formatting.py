@@ -7,6 +7,8 @@ from flask import Flask
 from flask_babel import format_currency, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
+from rules import RULES
+
 STATUS_NAMES = {
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),
@@ -15,6 +17,17 @@ STATUS_NAMES = {
     "approved": _l("Approved"),
     "paid": _l("Paid"),
     "rejected": _l("Rejected"),
+}
+LINE_KINDS = {
+    "per_diem_full": _l("Full per diem"),
+    "per_diem_partial": _l("Part per diem"),
+    "meal_allowance": _l("Meal allowance"),
+    "night_travel_allowance": _l("Night travel allowance"),
+    "mileage": _l("Kilometre allowance"),
+    "public_transport": _l("Public transport"),
+    "taxi": _l("Taxi"),
+    "accommodation": _l("Accommodation"),
+    "other": _l("Other cost"),
 }
 ROLE_NAMES = {
     "mentor": _l("Mentor"),
@@ -47,4 +60,6 @@ def language() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(money=money, when=when, status_name=status_name)
-    app.jinja_env.globals.update(ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES, language=language)
+    app.jinja_env.globals.update(
+        ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES, LINE_KINDS=LINE_KINDS, RULES=RULES, language=language
+    )
