@@ -19,6 +19,9 @@ def defaults(app: Flask) -> dict:
         "DATABASE_URL": f"sqlite:///{instance / 'expenses.sqlite3'}",
         "RECEIPTS_DIR": str(instance / "receipts"),
         "DOCUMENTS_DIR": str(instance / "documents"),
+        # PEM files; when both are set every approval PDF is signed (PAdES).
+        "SIGNING_KEY": "",
+        "SIGNING_CERT": "",
         "MAX_RECEIPT_BYTES": 10 * 1024 * 1024,
         # A form may carry several receipts; beyond this the request is refused with 413.
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,

@@ -140,6 +140,7 @@ class Claim(db.Model):
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
     checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+    document: Mapped["ClaimDocument | None"] = relationship(back_populates="claim")
     events: Mapped[list["AuditEvent"]] = relationship(
         back_populates="claim", order_by="AuditEvent.id", cascade="save-update, merge"
     )
@@ -164,6 +165,22 @@ class Claim(db.Model):
     def reference(self) -> str:
         """The claim's reference as people quote it: MK-2023-000042."""
         return f"MK-{self.session_id[:4]}-{self.id:06d}"
+
+
+class ClaimDocument(db.Model):
+    """The archived PDF summary made at approval; its bytes live in the document store by SHA-256."""
+
+    __tablename__ = "claim_documents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int]
+    signed: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    claim: Mapped["Claim"] = relationship(back_populates="document")
 
 
 class Payment(db.Model):

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expenses import notifications
+from expenses import documents, notifications
 from expenses.decisions import decide
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, Payment, User, utcnow
@@ -58,6 +58,12 @@ class Ineligible(WorkflowError):
 
 class Invalid(WorkflowError):
     status, code = 422, "invalid"
+
+
+class NotApproved(WorkflowError):
+    """The approval document could not be made, so the approval did not happen."""
+
+    status, code = 503, "document_failed"
 
 
 @dataclass(frozen=True)
@@ -264,6 +270,16 @@ def approve(claim_id: int, user: User, version: int | None = None) -> Claim:
         if claim.checked_by_id == user.id:
             raise Forbidden(_("You checked this claim, so another officer must approve it."))
         claim.approved_by_id, claim.approved_at = user.id, utcnow()
+        try:
+            documents.issue_summary(claim, user, claim.approved_at)
+        except documents.DocumentError as e:
+            raise NotApproved(
+                _(
+                    "The claim summary PDF could not be made, so the claim was not approved. Try again; "
+                    "if it keeps failing, tell the service's administrators."
+                ),
+                reason=str(e),
+            ) from e
 
     return _officer_action("approve", claim_id, user, version, apply)
 
