@@ -22,6 +22,10 @@ def defaults(app: Flask) -> dict:
         # PEM files; when both are set every approval PDF is signed (PAdES).
         "SIGNING_KEY": "",
         "SIGNING_CERT": "",
+        # The ministry's account that pays the reimbursements (debtor of the pain.001 files).
+        "PAYER_NAME": "Valtiovarainministeriö",
+        "PAYER_IBAN": "FI2112345600000785",
+        "PAYER_BIC": "NDEAFIHH",
         "MAX_RECEIPT_BYTES": 10 * 1024 * 1024,
         # A form may carry several receipts; beyond this the request is refused with 413.
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -51,6 +51,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(5))
+    # The account reimbursements are paid to, validated (schwifty) and stored compact: FI2112345600000785.
+    iban: Mapped[str | None] = mapped_column(String(34))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when the password changes so that older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
@@ -136,11 +138,13 @@ class Claim(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_reference: Mapped[str | None] = mapped_column(String(100))
     waiting_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    payment_batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"), index=True)
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
     checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
     document: Mapped["ClaimDocument | None"] = relationship(back_populates="claim")
+    payment_batch: Mapped["PaymentBatch | None"] = relationship(back_populates="claims")
     events: Mapped[list["AuditEvent"]] = relationship(
         back_populates="claim", order_by="AuditEvent.id", cascade="save-update, merge"
     )
@@ -181,6 +185,24 @@ class ClaimDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     claim: Mapped["Claim"] = relationship(back_populates="document")
+
+
+class PaymentBatch(db.Model):
+    """A SEPA credit-transfer file (pain.001) made for a selection of approved claims."""
+
+    __tablename__ = "payment_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(35), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    count: Mapped[int]
+    total: Mapped[Decimal] = mapped_column(Money)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    paid_reference: Mapped[str | None] = mapped_column(String(100))
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    claims: Mapped[list["Claim"]] = relationship(back_populates="payment_batch", order_by="Claim.id")
 
 
 class Payment(db.Model):
