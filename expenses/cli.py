@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from expenses import notifications
+from expenses import audit, notifications
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.demo import seed_demo
 from expenses.extensions import db
@@ -65,3 +65,18 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)
+    app.cli.add_command(audit_group)
+
+
+audit_group = AppGroup("audit", help="Check the audit trail.")
+
+
+@audit_group.command("verify")
+def audit_verify_command() -> None:
+    """Check every claim's chain of audit events; name the first broken link of each."""
+    problems = audit.verify_chain()
+    if problems:
+        for problem in problems:
+            click.echo(f"BROKEN: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo("The audit trail is intact.")

@@ -138,6 +138,8 @@ class Claim(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_reference: Mapped[str | None] = mapped_column(String(100))
     waiting_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Hash of the latest audit event: the end of this claim's chain (see expenses/audit.py).
+    audit_head: Mapped[str | None] = mapped_column(String(64))
     payment_batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"), index=True)
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id])
@@ -230,6 +232,8 @@ class AuditEvent(db.Model):
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     claim: Mapped[Claim] = relationship(back_populates="events")
     actor: Mapped[User] = relationship()

@@ -9,7 +9,8 @@ leaves only after the commit. Two officers acting on one claim at once cannot bo
 claim's version column turns the second write into `Stale`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,10 +18,10 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from expenses import documents, notifications
+from expenses import audit, documents, notifications
 from expenses.decisions import decide
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim, Payment, User, utcnow
+from expenses.models import Claim, Payment, User, utcnow
 from rules import Decision, MalformedClaim
 
 
@@ -117,22 +118,11 @@ def _store_decision(claim: Claim, body: dict, decision: Decision) -> None:
     claim.has_warnings = any(f.severity == "warning" for f in decision.findings)
 
 
-def _event(claim: Claim, actor: User, action: str, source: str | None, reason: str | None = None, **details) -> None:
-    db.session.add(
-        AuditEvent(
-            claim=claim,
-            actor_id=actor.id,
-            action=action,
-            from_status=source,
-            to_status=claim.status,
-            reason=reason,
-            details=details or None,
-        )
-    )
-
-
-def _commit() -> None:
+@contextmanager
+def _transaction() -> Iterator[None]:
+    """One unit of work: commit at the end; any refusal or failure rolls all of it back."""
     try:
+        yield
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -161,11 +151,11 @@ def create(body: object, mentor: User, lang: str) -> Claim:
     duplicate = [f.to_dict() for f in decision.findings if f.code == "duplicate_claim"]
     if duplicate:
         raise Ineligible(duplicate[0]["message"], findings=duplicate)
-    claim = Claim(mentor_id=mentor.id, status="draft", language=lang)
-    _store_decision(claim, stored, decision)
-    db.session.add(claim)
-    _event(claim, mentor, "create", None)
-    _commit()
+    with _transaction():
+        claim = Claim(mentor_id=mentor.id, status="draft", language=lang)
+        _store_decision(claim, stored, decision)
+        db.session.add(claim)
+        audit.record(claim, mentor, "create", None)
     return claim
 
 
@@ -183,10 +173,10 @@ def update(claim_id: int, body: object, user: User, lang: str, version: int | No
     claim = get_claim(claim_id, user)
     _editable(claim, user, version)
     stored, decision = _decision_of(body, user, lang, claim.id)
-    _store_decision(claim, stored, decision)
-    claim.language = lang
-    _event(claim, user, "update", claim.status)
-    _commit()
+    with _transaction():
+        _store_decision(claim, stored, decision)
+        claim.language = lang
+        audit.record(claim, user, "update", claim.status)
     return claim
 
 
@@ -195,17 +185,16 @@ def submit(claim_id: int, user: User, version: int | None = None) -> Claim:
     _editable(claim, user, version)
     now = utcnow()
     stored, decision = _decision_of(claim.body, user, claim.language, claim.id, submitted_at=now)
-    _store_decision(claim, stored, decision)
     if not decision.eligible:
-        db.session.rollback()
         raise Ineligible(
             _("The claim cannot be submitted until its errors are fixed."),
             findings=[f.to_dict() for f in decision.findings],
         )
-    source = claim.status
-    claim.status, claim.submitted_at, claim.status_reason = "submitted", now, None
-    _event(claim, user, "submit", source, total=str(claim.total))
-    _commit()
+    with _transaction():
+        _store_decision(claim, stored, decision)
+        source = claim.status
+        claim.status, claim.submitted_at, claim.status_reason = "submitted", now, None
+        audit.record(claim, user, "submit", source, total=str(claim.total))
     return claim
 
 
@@ -229,17 +218,15 @@ def _officer_action(
     if version is not None and version != claim.version:
         raise Stale(_("The claim has changed since you opened it. Reload it and try again."))
     _check_text(transition.needs, text)
-    source = claim.status
-    try:
+    with _transaction():
+        source = claim.status
         apply(claim)
-    except WorkflowError:
-        db.session.rollback()
-        raise
-    claim.status = transition.target
-    details = {"warnings": [f["code"] for f in claim.decision["findings"] if f["severity"] == "warning"]}
-    _event(claim, user, action, source, text.strip() if text else None, **(details if action == "check" else {}))
-    notifications.claim_changed(claim, action)
-    _commit()
+        claim.status = transition.target
+        # The officer who checks accepts the warnings finance was shown; the trail says which.
+        details = {"warnings": [f["code"] for f in claim.decision["findings"] if f["severity"] == "warning"]}
+        reason = text.strip() if text else None
+        audit.record(claim, user, action, source, reason, **(details if action == "check" else {}))
+        notifications.claim_changed(claim, action)
     return claim
 
 
