@@ -1,12 +1,13 @@
 """Commands: `flask --app wsgi users create|token`, `demo`, `notify-waiting` (db comes from Flask-Migrate)."""
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from expenses import audit, notifications
+from expenses import audit, backup, notifications
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.demo import seed_demo
 from expenses.extensions import db
@@ -66,6 +67,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 audit_group = AppGroup("audit", help="Check the audit trail.")
@@ -80,3 +83,29 @@ def audit_verify_command() -> None:
             click.echo(f"BROKEN: {problem}", err=True)
         raise SystemExit(1)
     click.echo("The audit trail is intact.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Copy the database, receipts and PDFs into the new folder PATH (online, consistent)."""
+    try:
+        manifest = backup.make_backup(path)
+    except backup.BackupError as e:
+        raise click.ClickException(str(e)) from None
+    count = sum(len(files) for files in manifest["files"].values())
+    click.echo(f"Backed up the database and {count} file(s) to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the current data.")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the current database and files with the backup in PATH (checked first)."""
+    if not yes:
+        click.confirm("This replaces the current database. Continue?", abort=True)
+    try:
+        manifest = backup.restore_backup(path)
+    except backup.BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"Restored the backup made at {manifest['created_at']}.")
