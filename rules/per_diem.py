@@ -1,8 +1,8 @@
 """Daily allowance (päiväraha) by travel days, and the meal allowance where it applies instead.
 
 A trip is cut into 24-hour periods from the moment of departure (R5). Elapsed time is measured in
-absolute time, so a trip across a daylight-saving change lasts what the clock on the wall says
-it lasted in real hours.
+absolute time, so a trip across a daylight-saving change lasts the hours that really passed,
+not the difference of the wall-clock readings (one hour less in March, one more in October).
 """
 
 from dataclasses import dataclass
