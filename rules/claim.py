@@ -202,13 +202,13 @@ def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
         reader.fail(f"{field}.type", f"must be one of {', '.join(EXPENSE_TYPES)}")
         return None
     required, optional = _EXPENSE_FIELDS[kind]
-    reader.mapping(data, field, {"type", "date"} | required | optional)
+    reader.mapping(data, field, _EXPENSE_ALLOWED[kind])
     day = reader.day(data, "date", f"{field}.date")
     values: dict = {}
     if "amount" in required or ("amount" in optional and "amount" in data):
         values["amount"] = reader.amount(data, "amount", f"{field}.amount")
-    for key in ("description", "route", "reason"):
-        if key in required | optional:
+    for key in _EXPENSE_TEXTS[kind]:
+        if key in data:
             values[key] = reader.text(data, key, f"{field}.{key}", required=False)
     if "receipt" in optional:
         receipt = data.get("receipt")
@@ -229,6 +229,11 @@ def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
 
 
 _EXPENSE_TYPES_SET = frozenset(EXPENSE_TYPES)
+# Worked out once rather than for every expense of every claim (the parser is on the hot path).
+_EXPENSE_ALLOWED = {kind: frozenset({"type", "date"} | req | opt) for kind, (req, opt) in _EXPENSE_FIELDS.items()}
+_EXPENSE_TEXTS = {
+    kind: tuple(k for k in ("description", "route", "reason") if k in _EXPENSE_ALLOWED[kind]) for kind in EXPENSE_TYPES
+}
 
 
 def parse_claim(data: object) -> Claim:
