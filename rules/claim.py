@@ -6,9 +6,10 @@ problem at once, each naming its field, so the sender can fix them all in one ro
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from rules.money import cents
 from rules.programme import HELSINKI
 
 EXPENSE_TYPES = ("public_transport", "own_car", "taxi", "accommodation", "night_travel", "other", "meal")
@@ -91,10 +92,11 @@ class _Reader:
     def fail(self, field: str, message: str) -> None:
         self.problems.append(Problem(field, message))
 
-    def mapping(self, data: object, field: str, allowed: set[str]) -> dict:
+    def mapping(self, data: object, field: str, allowed: set[str]) -> dict | None:
+        """The object, or None (with a problem) when it is missing or not an object."""
         if not isinstance(data, dict):
             self.fail(field or "claim", "is required" if data is None else "must be a JSON object")
-            return {}
+            return None
         for key in data.keys() - allowed:
             self.fail(f"{field}.{key}" if field else key, "is not a field of the claim document")
         return data
@@ -128,7 +130,8 @@ class _Reader:
         if not _AMOUNT.fullmatch(value):
             self.fail(field, 'must be a number with at most two decimals, such as "12.50"')
             return None
-        amount = Decimal(value)
+        # "12.5" and "12" are accepted but carried as 12.50 and 12.00: decisions show cents.
+        amount = cents(Decimal(value))
         if amount == 0:
             self.fail(field, "must be more than 0.00")
             return None
@@ -195,17 +198,17 @@ def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
         reader.fail(field, "must be a JSON object")
         return None
     kind = data.get("type")
-    if kind not in _EXPENSE_TYPES_SET:
+    if not isinstance(kind, str) or kind not in _EXPENSE_TYPES_SET:
         reader.fail(f"{field}.type", f"must be one of {', '.join(EXPENSE_TYPES)}")
         return None
     required, optional = _EXPENSE_FIELDS[kind]
-    reader.mapping(data, field, {"type", "date"} | required | optional)
+    reader.mapping(data, field, _EXPENSE_ALLOWED[kind])
     day = reader.day(data, "date", f"{field}.date")
     values: dict = {}
     if "amount" in required or ("amount" in optional and "amount" in data):
         values["amount"] = reader.amount(data, "amount", f"{field}.amount")
-    for key in ("description", "route", "reason"):
-        if key in required | optional:
+    for key in _EXPENSE_TEXTS[kind]:
+        if key in data:
             values[key] = reader.text(data, key, f"{field}.{key}", required=False)
     if "receipt" in optional:
         receipt = data.get("receipt")
@@ -226,13 +229,18 @@ def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
 
 
 _EXPENSE_TYPES_SET = frozenset(EXPENSE_TYPES)
+# Worked out once rather than for every expense of every claim (the parser is on the hot path).
+_EXPENSE_ALLOWED = {kind: frozenset({"type", "date"} | req | opt) for kind, (req, opt) in _EXPENSE_FIELDS.items()}
+_EXPENSE_TEXTS = {
+    kind: tuple(k for k in ("description", "route", "reason") if k in _EXPENSE_ALLOWED[kind]) for kind in EXPENSE_TYPES
+}
 
 
 def parse_claim(data: object) -> Claim:
     """Check a claim document and return it typed; raise `MalformedClaim` with every problem."""
     reader = _Reader()
     top = reader.mapping(data, "", _TOP_FIELDS)
-    if reader.problems and not top:
+    if top is None:
         raise MalformedClaim(reader.problems)
 
     session = top.get("session")
@@ -242,20 +250,22 @@ def parse_claim(data: object) -> Claim:
         )
         session = ""
 
+    # An empty object is present but lacks its fields: name each missing field, not the object.
     claimant = reader.mapping(top.get("claimant"), "claimant", _CLAIMANT_FIELDS)
-    name = reader.text(claimant, "name", "claimant.name") if claimant else ""
-    role = claimant.get("role") if claimant else None
-    if claimant and role not in ROLES:
-        reader.fail("claimant.role", "must be mentor or actor")
+    name = reader.text(claimant, "name", "claimant.name") if claimant is not None else ""
+    role = claimant.get("role") if claimant is not None else None
+    if claimant is not None and role not in ROLES:
+        reader.fail("claimant.role", "is required: mentor or actor" if role is None else "must be mentor or actor")
 
     trip_data = reader.mapping(top.get("trip"), "trip", _TRIP_FIELDS)
     trip = None
-    if trip_data:
+    if trip_data is not None:
         start_place = reader.text(trip_data, "start_place", "trip.start_place")
         distance = reader.quantity(trip_data, "distance_km", "trip.distance_km")
         departure = reader.moment(trip_data, "departure", "trip.departure")
         back = reader.moment(trip_data, "return", "trip.return")
-        if departure and back and back <= departure:
+        # Compared in absolute time: in the repeated autumn hour the wall clock can run backwards.
+        if departure and back and back.astimezone(UTC) <= departure.astimezone(UTC):
             reader.fail("trip.return", "must be after the departure")
         if distance is not None and departure and back:
             trip = Trip(start_place, distance, departure, back)

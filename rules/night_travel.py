@@ -44,8 +44,23 @@ def _accommodated_nights(expenses: tuple[Expense, ...]) -> set[date]:
     return {e.date + timedelta(days=i) for e in expenses if e.type == "accommodation" for i in range(e.nights)}
 
 
-def _period_for(day: date, trip_periods: list[Period]) -> Period | None:
-    """The first travel day that touches the calendar date asked for."""
+def _period_for(day: date, trip_periods: list[Period], rates: Rates) -> Period | None:
+    """The travel day a request dated `day` is for.
+
+    A date names the night that begins that evening, as an accommodation date does; the request
+    is for the travel day holding most of that night. So on a trip of two nights the second
+    request reaches the second travel day instead of repeating the first. When no travel day
+    reaches into that night (the trip ends before 21:00), the first travel day touching the date
+    is meant, and R15's hour count then says why it is not payable.
+    """
+    start, end = _night(day, rates)
+    best, most = None, timedelta(0)
+    for period in trip_periods:
+        span = min(end, period.end) - max(start, period.start)
+        if span > most:
+            best, most = period, span
+    if best is not None:
+        return best
     for period in trip_periods:
         if period.start.astimezone(HELSINKI).date() <= day <= period.end.astimezone(HELSINKI).date():
             return period
@@ -85,13 +100,15 @@ def night_travel(
     """Lines for the requests that meet R15, and a warning saying why for those that do not."""
     lines: list[Line] = []
     findings: list[Finding] = []
+    if not any(e.type == "night_travel" for e in claim.expenses):  # most claims ask for none
+        return lines, findings
     granted: set[int] = set()
     accommodated = _accommodated_nights(claim.expenses)
     rate = rates.amount("night_travel")
     for index, expense in enumerate(claim.expenses):
         if expense.type != "night_travel":
             continue
-        period = _period_for(expense.date, trip_periods)
+        period = _period_for(expense.date, trip_periods, rates)
         if period is not None and period.index in granted:  # one allowance per travel day
             reason = text._("No night travel allowance: it is already claimed for travel day {n}.", n=period.index + 1)
         else:

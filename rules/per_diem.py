@@ -1,8 +1,8 @@
 """Daily allowance (päiväraha) by travel days, and the meal allowance where it applies instead.
 
 A trip is cut into 24-hour periods from the moment of departure (R5). Elapsed time is measured in
-absolute time, so a trip across a daylight-saving change lasts what the clock on the wall says
-it lasted in real hours.
+absolute time, so a trip across a daylight-saving change lasts the hours that really passed,
+not the difference of the wall-clock readings (one hour less in March, one more in October).
 """
 
 from dataclasses import dataclass
@@ -58,13 +58,20 @@ def hours_text(span: timedelta) -> str:
 def _kind_of_period(period: Period, is_whole_trip: bool, rates: Rates, text: Text) -> tuple[str, str, str] | None:
     """(line kind, rule id, why) for a period, or None when it earns nothing."""
     span = period.length
-    h = hours_text(span)
     if is_whole_trip:  # the trip is shorter than 24 h (R6)
         full, part = rates.limit("per_diem_full_over_hours"), rates.limit("per_diem_partial_over_hours")
         if span > full * HOUR:
-            return "per_diem_full", "per-diem.full", text._("trip {hours} > {limit} h", hours=h, limit=full)
+            return (
+                "per_diem_full",
+                "per-diem.full",
+                text._("trip {hours} > {limit} h", hours=hours_text(span), limit=full),
+            )
         if span > part * HOUR:
-            return "per_diem_partial", "per-diem.partial", text._("trip {hours} > {limit} h", hours=h, limit=part)
+            return (
+                "per_diem_partial",
+                "per-diem.partial",
+                text._("trip {hours} > {limit} h", hours=hours_text(span), limit=part),
+            )
         return None
     if span == DAY:
         return "per_diem_full", "per-diem.travel-day", text._("a complete 24-hour travel day")
@@ -73,13 +80,13 @@ def _kind_of_period(period: Period, is_whole_trip: bool, rates: Rates, text: Tex
         return (
             "per_diem_full",
             "per-diem.remainder-full",
-            text._("last part-day {hours} > {limit} h", hours=h, limit=full),
+            text._("last part-day {hours} > {limit} h", hours=hours_text(span), limit=full),
         )
     if span >= part * HOUR:
         return (
             "per_diem_partial",
             "per-diem.remainder-partial",
-            text._("last part-day {hours} ≥ {limit} h", hours=h, limit=part),
+            text._("last part-day {hours} ≥ {limit} h", hours=hours_text(span), limit=part),
         )
     return None
 

@@ -88,10 +88,15 @@ def _figure(path: Path, name: str, raw: dict | None) -> Figure:
     missing = [k for k in ("value", "unit", *SOURCE_KEYS) if not raw.get(k)]
     if missing:
         raise RatesError(f"{path.name}: figure {name} lacks {', '.join(missing)}")
+    # Only a string is exact: a TOML float such as 0.53 would become 0.53000000000000002665…
+    if not isinstance(raw["value"], str):
+        raise RatesError(f'{path.name}: figure {name} must be a decimal string such as "0.53"')
     try:
         value = Decimal(raw["value"])
-    except (InvalidOperation, TypeError):
+    except InvalidOperation:
         raise RatesError(f"{path.name}: figure {name} is not a decimal string") from None
+    if not value.is_finite():
+        raise RatesError(f"{path.name}: figure {name} is not a decimal string")
     if value <= 0:
         raise RatesError(f"{path.name}: figure {name} must be positive")
     if raw["unit"] != FIGURES[name]:

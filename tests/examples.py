@@ -1,7 +1,8 @@
 """The worked examples (claim + expected decision) and how a decision is compared with one.
 
 Shared examples live in ../shared/examples; our own hand-worked ones in tests/rules/examples.
-Comparison as ../shared/examples/README.md says.
+Comparison as ../shared/examples/README.md says. Our own examples may also give `warnings` (the
+sorted codes of the warning findings); it is compared only where an expected file states it.
 """
 
 import json
@@ -34,14 +35,16 @@ def summary(decision: dict) -> dict:
         "total": decision["total"],
         "amounts_by_kind": {k: str(v) for k, v in by_kind.items() if v},
         "errors": sorted(f["code"] for f in decision["findings"] if f["severity"] == "error"),
+        "warnings": sorted(f["code"] for f in decision["findings"] if f["severity"] == "warning"),
     }
 
 
 def expected_summary(expected: dict, actual: dict) -> dict:
-    """The expected file as a summary; `amounts_by_kind` is compared only when it is given."""
+    """The expected file as a summary; `amounts_by_kind` and `warnings` are compared only when given."""
     return {
         "eligible": expected["eligible"],
         "total": expected["total"],
         "amounts_by_kind": expected.get("amounts_by_kind", actual["amounts_by_kind"]),
         "errors": sorted(expected["errors"]),
+        "warnings": sorted(expected.get("warnings", actual["warnings"])),
     }

@@ -16,6 +16,10 @@ def test_shared_examples_are_found():
     assert len([p for p in EXAMPLES if "shared" in p.parts]) >= 6
 
 
+def test_own_examples_are_found():
+    assert len([p for p in EXAMPLES if "shared" not in p.parts]) >= 18
+
+
 @pytest.mark.parametrize("claim_path", EXAMPLES, ids=lambda p: p.name.removesuffix(".claim.json"))
 def test_example_through_python_api(claim_path):
     claim, expected = load_example(claim_path)
