@@ -21,9 +21,11 @@ run: $(STAMP)
 	$(BIN)/flask --app wsgi demo
 	$(BIN)/flask --app wsgi run --port $(PORT)
 
-test: $(STAMP)
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/rules_eval.py
