@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    Field,
     FieldList,
     FileField,
     Form,
@@ -249,7 +250,7 @@ def store_uploads(form: ClaimForm, owner: User) -> bool:
         try:
             receipt = receipts.store(upload.stream, upload.filename, owner)
         except receipts.ReceiptError as e:
-            _add_error(entry.form.receipt, _(str(e)))
+            add_error(entry.form.receipt, _(str(e)))
             continue
         entry.form.receipt_id.data = receipt.id
         stored = True
@@ -396,7 +397,7 @@ _EXPENSE_FIELDS = {
 _PATH = re.compile(r"(?P<head>[a-z_]+)(\[(?P<index>\d+)\])?(\.(?P<tail>[a-z_]+))?")
 
 
-def _add_error(target, message: str) -> None:
+def add_error(target: Field, message: str) -> None:
     errors = list(target.errors or [])
     if message not in errors:
         errors.append(message)
@@ -444,11 +445,11 @@ def apply_errors(form: ClaimForm, built: Built, errors: list[dict]) -> list[str]
         if target is None:
             loose.append(text)
         elif not target.errors:  # a field the form could not read already says why; the engine adds nothing
-            _add_error(target, text)
+            add_error(target, text)
     return loose
 
 
-def _target(form: ClaimForm, built: Built, path: str):
+def _target(form: ClaimForm, built: Built, path: str) -> Field | None:
     match = _PATH.fullmatch(path)
     if not match:
         return None
@@ -483,7 +484,7 @@ def field_errors(form: ClaimForm) -> list[tuple[str, str, str]]:
     return found
 
 
-def _messages(f) -> list[str]:
+def _messages(f: Field) -> list[str]:
     return [e for e in (f.errors or []) if isinstance(e, str)]
 
 

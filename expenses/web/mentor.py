@@ -148,7 +148,7 @@ def _chosen_session(form: cf.ClaimForm, choices: list[SessionChoice]) -> str | N
     if form.session.data in open_ids:
         return form.session.data
     if form.session.data and any(c.session.id == form.session.data for c in choices):
-        cf._add_error(form.session, _("You cannot claim this session; choose one of the sessions offered."))
+        cf.add_error(form.session, _("You cannot claim this session; choose one of the sessions offered."))
     return None
 
 
@@ -182,10 +182,10 @@ def _handle_post(form: cf.ClaimForm, claim: Claim | None, session_id: str | None
             except (workflow.Ineligible, workflow.Stale, workflow.WrongState) as e:
                 db.session.rollback()
                 preview.notes = [e.message]
-        if action == "save" and not session_id and not form.session.errors:
-            cf._add_error(form.session, _("Choose the session."))
+        if not session_id and not form.session.errors:
+            cf.add_error(form.session, _("Choose the session."))
         computed = _compute(form, built, claim.id if claim else None) if session_id else Preview()
-        computed.notes = preview.notes + computed.notes
+        computed.notes = list(dict.fromkeys(preview.notes + computed.notes))
         computed.errors = cf.field_errors(form)
         preview = computed
     return preview, focus
@@ -322,14 +322,10 @@ def live_preview():
     """The decision panel for the form as it is now (the claim-form script); nothing is stored."""
     form = cf.ClaimForm()
     claim_id = request.args.get("claim", type=int)
-    if claim_id is not None:
-        session_id: str | None = workflow.get_claim(claim_id, current_user).session_id
-    else:
-        choices = _session_choices()
-        cf.validate_fields(form)
-        session_id = _chosen_session(form, choices)
-    if claim_id is not None:
-        cf.validate_fields(form)
+    session_id = workflow.get_claim(claim_id, current_user).session_id if claim_id is not None else None
+    cf.validate_fields(form)
+    if claim_id is None:
+        session_id = _chosen_session(form, _session_choices())
     built = cf.build_body(form, session_id)
     result = _compute(form, built, claim_id) if session_id else Preview(errors=cf.field_errors(form))
     if not session_id:

@@ -391,3 +391,26 @@ def test_post_without_csrf_token_is_refused(app, client, mentor):
     response = client.post("/claims/new", data={**trip(), **car_row(0), "save": "1"})
     assert response.status_code == 400
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_saving_over_a_changed_claim_says_reload(browser, mentor):
+    claim = make_claim(mentor)
+    data = {k: v for k, v in {**trip(start_place="Pori"), **car_row(0)}.items() if k != "session"}
+    html = text(post(browser, f"/claims/{claim.id}/edit", {**data, "version": str(claim.version - 1)}))
+    assert "Reload" in html and 'value="Pori"' in html  # nothing typed is lost
+    db.session.refresh(claim)
+    assert claim.body["trip"]["start_place"] == "Tampere"
+
+
+def test_form_pages_have_no_inline_script_or_style(browser, mentor):
+    claim = make_claim(mentor)
+    for url in ("/claims/", "/claims/new", f"/claims/{claim.id}", f"/claims/{claim.id}/edit"):
+        html = text(browser.get(url))
+        assert "<script>" not in html and " style=" not in html
+        assert 'aria-invalid="None"' not in html and 'aria-describedby="None"' not in html
+    assert 'src="/static/js/claim-form.js"' in text(browser.get("/claims/new"))
+
+
+def test_compute_without_a_session_asks_for_one(browser):
+    html = text(post(browser, "/claims/new", {**trip(session=""), **car_row(0)}, button="compute"))
+    assert "Choose the session" in error_of(html, "session")
