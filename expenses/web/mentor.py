@@ -1,25 +1,356 @@
-"""Pages of the mentor (placeholder until built)."""
+"""The mentor's pages: my claims, a new claim, the claim form with its live computation, a claim and its history.
 
-from flask import Blueprint, render_template
+Every route of the blueprint is listed here. Views load, check access, call `workflow` and render;
+the claim form's parsing lives in `claim_form`, and statuses change only in `workflow`.
+"""
 
+import re
+from dataclasses import dataclass, field
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from expenses import receipts, workflow
+from expenses.extensions import db
+from expenses.formatting import language
+from expenses.models import ACTIVE_STATUSES, Claim
+from expenses.web import claim_form as cf
 from expenses.web.access import role_required
+from rules import Session, load_calendar
 
 bp = Blueprint("mentor", __name__, url_prefix="/claims")
+
+EVENT_NAMES = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "submit": _l("Submitted"),
+    "check": _l("Checked by finance"),
+    "approve": _l("Approved"),
+    "return": _l("Returned for correction"),
+    "reject": _l("Rejected"),
+    "pay": _l("Paid"),
+}
+
+# --- helpers -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionChoice:
+    """A session as the new-claim page offers it: choosable, or why not."""
+
+    session: Session
+    title: str
+    choosable: bool
+    why_not: str | None = None
+    claim: Claim | None = None
+
+
+def _session_title(session_id: str) -> str:
+    session = load_calendar().get(session_id)
+    return session.title_in(language()) if session else session_id
+
+
+def _active_claims() -> dict[str, Claim]:
+    rows = db.session.scalars(
+        select(Claim).where(Claim.mentor_id == current_user.id, Claim.status.in_(ACTIVE_STATUSES))
+    )
+    return {c.session_id: c for c in rows}
+
+
+def _session_choices() -> list[SessionChoice]:
+    active = _active_claims()
+    choices = []
+    for session in load_calendar().sessions.values():
+        title = session.title_in(language())
+        if session.mode == "remote":
+            why = _("Not reimbursed: the session is remote, so there is no travel.")
+            choices.append(SessionChoice(session, title, False, why))
+        elif not session.reimbursed:
+            choices.append(
+                SessionChoice(
+                    session, title, False, _("Not reimbursed: the programme does not reimburse travel to this session.")
+                )
+            )
+        elif session.id in active:
+            choices.append(SessionChoice(session, title, False, None, active[session.id]))
+        else:
+            choices.append(SessionChoice(session, title, True))
+    return choices
+
+
+def _independent_periods() -> list[tuple[str, object, object]]:
+    return [(p.title.get(language()) or p.title["fi"], p.start, p.end) for p in load_calendar().independent]
+
+
+def _posted_action() -> tuple[str, str | None]:
+    form = request.form
+    if "add_expense" in form:
+        return "add", None
+    if "remove_expense" in form:
+        return "remove", form["remove_expense"]
+    if "compute" in form:
+        return "compute", None
+    return "save", None
+
+
+def _version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+@dataclass
+class Preview:
+    """What the decision panel shows: the (possibly partial) decision and what still needs fixing."""
+
+    decision: dict | None = None
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    partial: bool = False
+
+
+def _compute(form: cf.ClaimForm, built: cf.Built, claim_id: int | None) -> Preview:
+    """Ask the workflow for the decision; errors go onto the form, and rows with errors are left out."""
+    result = Preview()
+    try:
+        result.decision = workflow.preview(built.body, current_user, language(), claim_id).to_dict()
+    except workflow.Invalid as e:
+        problems = e.details.get("errors", [])
+        result.notes = cf.apply_errors(form, built, problems)
+        bad = {int(m[1]) for p in problems if (m := re.match(r"expenses\[(\d+)\]", str(p.get("field", ""))))}
+        if bad and all(str(p.get("field", "")).startswith("expenses[") for p in problems):
+            # Show what the rest of the claim is worth while the mentor is still filling in a row.
+            kept = [i for i in range(len(built.body["expenses"])) if i not in bad]
+            body = dict(built.body, expenses=[built.body["expenses"][i] for i in kept])
+            try:
+                decision = workflow.preview(body, current_user, language(), claim_id).to_dict()
+            except workflow.Invalid:
+                decision = None
+            if decision is not None:
+                for finding in decision["findings"]:
+                    if finding.get("expense") is not None:
+                        finding["expense"] = kept[finding["expense"]]
+                result.decision, result.partial = decision, True
+    if result.decision is not None:
+        # Number the findings' expenses as the form numbers its rows (blank rows are not in the JSON).
+        positions = [form.expenses.entries.index(row) for row in built.rows]
+        for finding in result.decision["findings"]:
+            if finding.get("expense") is not None and finding["expense"] < len(positions):
+                finding["expense"] = positions[finding["expense"]]
+    result.errors = cf.field_errors(form)
+    return result
+
+
+def _chosen_session(form: cf.ClaimForm, choices: list[SessionChoice]) -> str | None:
+    open_ids = {c.session.id for c in choices if c.choosable}
+    if form.session.data in open_ids:
+        return form.session.data
+    if form.session.data and any(c.session.id == form.session.data for c in choices):
+        cf.add_error(form.session, _("You cannot claim this session; choose one of the sessions offered."))
+    return None
+
+
+def _handle_post(form: cf.ClaimForm, claim: Claim | None, session_id: str | None):
+    """One POST of the (already validated) claim form: store uploads, then add or remove a row, compute, or save."""
+    action, index = _posted_action()
+    cf.store_uploads(form, current_user)
+    focus = None
+    preview = Preview()
+    if action == "add":
+        row = cf.add_row(form)
+        focus = row.form.type.id if row else None
+        if row is None:
+            flash(_("A claim can have at most %(n)s expenses.", n=cf.MAX_EXPENSES), "error")
+    elif action == "remove":
+        cf.remove_row(form, index or "")
+        focus = "add-expense"
+    else:
+        built = cf.build_body(form, session_id)
+        if action == "save" and session_id and not cf.has_errors(form):
+            try:
+                if claim is None:
+                    saved = workflow.create(built.body, current_user, language())
+                    flash(_("The claim was saved as a draft. Check it and submit it when it is ready."), "success")
+                else:
+                    saved = workflow.update(claim.id, built.body, current_user, language(), _version())
+                    flash(_("The changes were saved."), "success")
+                return redirect(url_for("mentor.show", claim_id=saved.id))
+            except workflow.Invalid as e:
+                preview.notes = cf.apply_errors(form, built, e.details.get("errors", []))
+            except (workflow.Ineligible, workflow.Stale, workflow.WrongState) as e:
+                db.session.rollback()
+                preview.notes = [e.message]
+        if not session_id and not form.session.errors:
+            cf.add_error(form.session, _("Choose the session."))
+        computed = _compute(form, built, claim.id if claim else None) if session_id else Preview()
+        computed.notes = list(dict.fromkeys(preview.notes + computed.notes))
+        computed.errors = cf.field_errors(form)
+        preview = computed
+    return preview, focus
+
+
+def _form_context(form: cf.ClaimForm, preview: Preview, focus: str | None = None, **extra) -> dict:
+    return {
+        "form": form,
+        "preview": preview,
+        "focus": focus,
+        "errors": cf.field_errors(form),
+        "attached": cf.attached_receipts(form, current_user),
+        "template_row": cf.template_row(),
+        "file_size": cf.file_size,
+        "row_index": cf.row_index,
+        "type_fields": cf.FORM_TYPE_FIELDS,
+        **extra,
+    }
+
+
+# --- pages ---------------------------------------------------------------------------------------------
 
 
 @bp.route("/")
 @role_required("mentor")
 def index():
-    return render_template("placeholder.html", title="My claims")
+    claims = db.session.scalars(
+        select(Claim).where(Claim.mentor_id == current_user.id).order_by(Claim.updated_at.desc(), Claim.id.desc())
+    ).all()
+    return render_template("mentor/index.html", claims=claims, session_title=_session_title)
 
 
-@bp.route("/new")
+@bp.route("/new", methods=["GET", "POST"])
 @role_required("mentor")
 def new():
-    return render_template("placeholder.html", title="New claim")
+    choices = _session_choices()
+    form = cf.ClaimForm()
+    open_ids = [c.session.id for c in choices if c.choosable]
+    cf.set_sessions(form, [(c.session.id, c.title) for c in choices if c.choosable])
+    preview, focus = Preview(), None
+    if request.method == "POST":
+        cf.validate_fields(form)
+        session_id = _chosen_session(form, choices)
+        result = _handle_post(form, None, session_id)
+        if not isinstance(result, tuple):
+            return result
+        preview, focus = result
+    elif not form.expenses.entries:
+        cf.add_row(form)
+        wanted = request.args.get("session")
+        if wanted in open_ids:
+            form.session.data = wanted
+        elif len(open_ids) == 1:
+            form.session.data = open_ids[0]
+    return render_template(
+        "mentor/new.html",
+        **_form_context(form, preview, focus, choices=choices, independent=_independent_periods()),
+    )
 
 
 @bp.route("/<int:claim_id>")
 @role_required("mentor")
 def show(claim_id: int):
-    return render_template("placeholder.html", title=f"Claim {claim_id}")
+    claim = workflow.get_claim(claim_id, current_user)
+    return _show(claim)
+
+
+def _show(claim: Claim, status: int = 200, problem: str | None = None, findings: list | None = None):
+    ids = {e.get("receipt") for e in claim.body.get("expenses", []) if isinstance(e.get("receipt"), str)}
+    return (
+        render_template(
+            "mentor/show.html",
+            claim=claim,
+            session_title=_session_title(claim.session_id),
+            receipts=receipts.owned_receipts(claim.mentor, ids),
+            problem=problem,
+            refused_findings=findings,
+            file_size=cf.file_size,
+            EXPENSE_NAMES=dict(cf.EXPENSE_TYPES),
+            EVENT_NAMES=EVENT_NAMES,
+            editable=claim.status in ("draft", "returned"),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:claim_id>/edit", methods=["GET", "POST"])
+@role_required("mentor")
+def edit(claim_id: int):
+    claim = workflow.get_claim(claim_id, current_user)
+    if claim.status not in ("draft", "returned"):
+        flash(_("The claim can be changed only while it is a draft or returned for correction."), "error")
+        return redirect(url_for("mentor.show", claim_id=claim.id))
+    form = cf.ClaimForm()
+    preview, focus = Preview(decision=claim.decision), None
+    if request.method == "POST":
+        cf.validate_fields(form)
+        result = _handle_post(form, claim, claim.session_id)
+        if not isinstance(result, tuple):
+            return result
+        preview, focus = result
+    else:
+        cf.fill_from_body(form, claim.body)
+        form.version.data = str(claim.version)
+    return render_template(
+        "mentor/edit.html",
+        claim=claim,
+        session_title=_session_title(claim.session_id),
+        **_form_context(form, preview, focus),
+    )
+
+
+@bp.post("/<int:claim_id>/submit")
+@role_required("mentor")
+def submit(claim_id: int):
+    claim = workflow.get_claim(claim_id, current_user)
+    try:
+        workflow.submit(claim.id, current_user, _version())
+    except workflow.Ineligible as e:
+        return _show(db.session.get(Claim, claim_id), 409, e.message, e.details.get("findings", []))
+    except workflow.Stale as e:
+        db.session.rollback()
+        return _show(db.session.get(Claim, claim_id), 409, e.message)
+    except workflow.WrongState as e:
+        flash(e.message, "error")
+        return redirect(url_for("mentor.show", claim_id=claim_id))
+    flash(_("The claim was submitted to ministry finance."), "success")
+    return redirect(url_for("mentor.show", claim_id=claim_id))
+
+
+@bp.post("/preview", endpoint="preview")
+@role_required("mentor")
+def live_preview():
+    """The decision panel for the form as it is now (the claim-form script); nothing is stored."""
+    form = cf.ClaimForm()
+    claim_id = request.args.get("claim", type=int)
+    session_id = workflow.get_claim(claim_id, current_user).session_id if claim_id is not None else None
+    cf.validate_fields(form)
+    if claim_id is None:
+        session_id = _chosen_session(form, _session_choices())
+    built = cf.build_body(form, session_id)
+    result = _compute(form, built, claim_id) if session_id else Preview(errors=cf.field_errors(form))
+    if not session_id:
+        result.notes.append(_("Choose the session to see the computation."))
+    return render_template("mentor/preview.html", preview=result)
+
+
+@bp.post("/receipts")
+@role_required("mentor")
+def upload_receipt():
+    """Store one receipt at once when the mentor picks the file (the claim-form script)."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return jsonify({"error": _("Choose the receipt file.")}), 400
+    try:
+        receipt = receipts.store(upload.stream, upload.filename, current_user)
+    except receipts.ReceiptError as e:
+        db.session.rollback()
+        return jsonify({"error": _(str(e))}), 400
+    db.session.commit()
+    return jsonify(
+        {
+            "id": receipt.id,
+            "name": receipt.filename,
+            "size": cf.file_size(receipt.size),
+            "url": url_for("files.receipt", receipt_id=receipt.id),
+        }
+    ), 201

@@ -1,0 +1,504 @@
+"""The mentor's claim form: WTForms fields, the claim JSON built from them, and errors mapped back onto them.
+
+The form only parses what people type (Finnish decimal commas, date pickers, receipt uploads);
+the rules engine stays the one judge of what a claim must contain, so its `Invalid` errors,
+named by JSON path ("trip.return", "expenses[1].amount"), are put back next to the form's fields.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import request
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    Field,
+    FieldList,
+    FileField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, NumberRange, Optional
+
+from expenses import receipts
+from expenses.extensions import db
+from expenses.models import Receipt, User
+
+EXPENSE_TYPES = (
+    ("public_transport", _l("Public transport (train, bus, tram, flight, ferry)")),
+    ("own_car", _l("Own car")),
+    ("taxi", _l("Taxi")),
+    ("accommodation", _l("Accommodation")),
+    ("night_travel", _l("Night travel allowance")),
+    ("other", _l("Other necessary cost (such as parking)")),
+    ("meal", _l("Meal")),
+)
+#: The claim document's fields for each expense type besides type and date (DESIGN §4).
+TYPE_FIELDS = {
+    "public_transport": ("amount", "description", "receipt"),
+    "own_car": ("km", "passengers", "route"),
+    "taxi": ("amount", "description", "reason", "receipt"),
+    "accommodation": ("amount", "nights", "description", "receipt"),
+    "night_travel": ("description",),
+    "other": ("amount", "description", "receipt"),
+    "meal": ("amount", "description", "receipt"),
+}
+#: The same, named as the form's fields, for the script that shows only the fields a type uses.
+FORM_TYPE_FIELDS = {
+    kind: ["description" if name == "route" else name for name in names] for kind, names in TYPE_FIELDS.items()
+}
+MAX_EXPENSES = 100
+_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
+_TIME_FORMAT = "%Y-%m-%dT%H:%M"
+# Browsers send minutes; some add seconds when a step is set.
+_TIME_FORMATS = [_TIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
+
+
+def _decimal_text(raw: str) -> str:
+    # Finnish users type "12,50" and often a space (or no-break space) as the thousands separator.
+    return re.sub(r"[\s\u00a0\u202f]", "", raw).replace(",", ".")
+
+
+class DecimalTextField(StringField):
+    """A decimal typed with a comma or a point; `data` is a normalised string such as "12.50" or None.
+
+    What was typed is shown back unchanged when it cannot be read, so nothing typed is lost.
+    """
+
+    def __init__(
+        self, label=None, validators=None, places: int = 2, integer_digits: int = 7, money: bool = True, **kwargs
+    ):
+        super().__init__(label, validators, **kwargs)
+        self.places = places
+        self.integer_digits = integer_digits
+        self.money = money  # money always shows two decimals; a quantity such as km as few as it needs
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = None
+        raw = valuelist[0] if valuelist else ""
+        text = _decimal_text(raw or "")
+        if not text:
+            return
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(_("Enter a number, such as 12,50."))
+        if text.startswith("-"):
+            raise ValueError(_("Must not be negative."))
+        number = Decimal(text)
+        quantum = Decimal(1).scaleb(-self.places)
+        if number != number.quantize(quantum) or len(text.split(".")[0]) > self.integer_digits:
+            raise ValueError(_("Use at most %(n)s decimals.", n=self.places))
+        self.data = str(number.quantize(quantum)) if self.money else format(number.normalize(), "f")
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data or ""
+
+
+class FreeMealsField(StringField):
+    """Free meals per travel day, typed as whole numbers separated by commas: "0, 2" → [0, 2]."""
+
+    def process_formdata(self, valuelist: list) -> None:
+        self.data = []
+        parts = [p for p in re.split(r"[,;\s]+", (valuelist[0] if valuelist else "") or "") if p]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(_("Write whole numbers separated by commas, such as 0, 2."))
+        if len(parts) > 60:
+            raise ValueError(_("Give at most one number per travel day."))
+        self.data = [int(p) for p in parts]
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return ", ".join(str(n) for n in self.data or [])
+
+
+class ExpenseForm(Form):
+    """One expense row; which fields count depends on the type (TYPE_FIELDS)."""
+
+    type = SelectField(
+        _l("Type"),
+        choices=[SelectChoice("", _l("Choose the type"))] + [SelectChoice(v, label) for v, label in EXPENSE_TYPES],
+        description=_l("Meals are covered by the per diem: a meal is not reimbursed separately."),
+    )
+    date = DateField(_l("Date"), validators=[Optional()], invalid_value_message=_l("Enter a date, such as 23.4.2024."))
+    description = StringField(
+        _l("Description"),
+        validators=[Length(max=500)],
+        description=_l("For example: Train Tampere–Helsinki. For own car: the route."),
+    )
+    amount = DecimalTextField(_l("Amount (€)"), description=_l("As on the receipt, such as 12,50."))
+    km = DecimalTextField(_l("Kilometres (own car)"), integer_digits=6, money=False)
+    passengers = IntegerField(
+        _l("Passengers (own car)"), validators=[Optional(), NumberRange(min=0, max=8)], render_kw={"min": 0}
+    )
+    reason = StringField(
+        _l("Reason for the taxi"),
+        validators=[Length(max=500)],
+        description=_l("Why public transport was not possible, such as: no bus before 06:00."),
+    )
+    nights = IntegerField(
+        _l("Nights (accommodation)"), validators=[Optional(), NumberRange(min=1, max=60)], render_kw={"min": 1}
+    )
+    receipt = FileField(_l("Receipt"), description=_l("PDF, JPEG or PNG, at most 10 MB."))
+    receipt_id = HiddenField()
+
+    def is_blank(self) -> bool:
+        """A row nobody has filled in (such as a freshly added one) is not an expense."""
+        return not any(
+            [
+                self.type.data,
+                self.date.data,
+                self.description.data,
+                self.amount.raw_data and self.amount.raw_data[0].strip(),
+                self.km.raw_data and self.km.raw_data[0].strip(),
+                self.reason.data,
+                self.receipt_id.data,
+            ]
+        )
+
+
+class ClaimForm(FlaskForm):
+    """The whole claim: the session (new claims only), the trip, free meals and the expense rows."""
+
+    session = RadioField(_l("Session"), choices=[], validate_choice=False)
+    version = HiddenField()
+    start_place = StringField(
+        _l("Start place"),
+        validators=[Length(max=200)],
+        description=_l("Where you left from: your home or workplace town."),
+    )
+    distance_km = DecimalTextField(_l("One-way distance to the venue (km)"), integer_digits=6, money=False)
+    departure = DateTimeLocalField(
+        _l("Departure"),
+        format=_TIME_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=_l("Enter a date and time, such as 23.4.2024 07:00."),
+        description=_l("When you left home or work, Helsinki time."),
+    )
+    return_at = DateTimeLocalField(
+        _l("Return"),
+        format=_TIME_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=_l("Enter a date and time, such as 23.4.2024 07:00."),
+        description=_l("When you were back home or at work, Helsinki time."),
+    )
+    free_meals = FreeMealsField(
+        _l("Free meals per travel day"),
+        description=_l(
+            "Meals you got free (also meals included in a ticket; hotel breakfast does not count), one number "
+            "per travel day of 24 hours from the departure, separated by commas, such as 0, 1. Leave empty if none."
+        ),
+    )
+    expenses = FieldList(FormField(ExpenseForm), min_entries=0, max_entries=MAX_EXPENSES)
+
+
+# --- rows: adding and removing without JavaScript ---------------------------------------------------
+
+
+def set_sessions(form: ClaimForm, sessions: list[tuple[str, str]]) -> None:
+    """The sessions the mentor may choose, as (id, title)."""
+    form.session.choices = [SelectChoice(value, label) for value, label in sessions]
+
+
+def row_index(entry: FormField) -> str:
+    """The number in a row's field names ("expenses-3" → "3"), stable while rows are added or removed."""
+    return entry.name.rsplit("-", 1)[-1]
+
+
+def add_row(form: ClaimForm) -> FormField | None:
+    if len(form.expenses.entries) >= MAX_EXPENSES:
+        return None
+    return form.expenses.append_entry()
+
+
+def remove_row(form: ClaimForm, index: str) -> bool:
+    for entry in form.expenses.entries:
+        if row_index(entry) == index:
+            form.expenses.entries.remove(entry)
+            return True
+    return False
+
+
+def template_row() -> ExpenseForm:
+    """An empty row whose names carry a placeholder for the script that adds rows in the browser."""
+    return ExpenseForm(prefix="expenses-__INDEX__-")
+
+
+# --- receipts: stored at once, so a form with other errors never loses an upload ---------------------
+
+
+def store_uploads(form: ClaimForm, owner: User) -> bool:
+    """Store each row's newly chosen file and keep its id in the row; commit so the upload survives errors."""
+    stored = False
+    for entry in form.expenses.entries:
+        upload = request.files.get(entry.form.receipt.name)
+        if upload is None or not upload.filename:
+            continue
+        try:
+            receipt = receipts.store(upload.stream, upload.filename, owner)
+        except receipts.ReceiptError as e:
+            add_error(entry.form.receipt, _(str(e)))
+            continue
+        entry.form.receipt_id.data = receipt.id
+        stored = True
+    if stored:
+        db.session.commit()
+    return stored
+
+
+def attached_receipts(form: ClaimForm, owner: User) -> dict[str, Receipt]:
+    """The rows' receipts that really are the owner's; other ids are never described."""
+    ids = {e.form.receipt_id.data for e in form.expenses.entries if e.form.receipt_id.data}
+    return receipts.owned_receipts(owner, ids)
+
+
+def file_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return _("%(n)s kB", n=format_decimal(max(1, round(size / 1024))))
+    return _("%(n)s MB", n=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+# --- the claim document --------------------------------------------------------------------------------
+
+
+@dataclass
+class Built:
+    """The claim JSON made from the form, and which form row each JSON expense came from."""
+
+    body: dict
+    rows: list[FormField] = field(default_factory=list)
+
+
+def _moment(value: datetime | None) -> str | None:
+    return value.strftime(_TIME_FORMAT) if value else None
+
+
+def build_body(form: ClaimForm, session_id: str | None) -> Built:
+    """The claim JSON of DESIGN §4 from the form. Empty or unreadable values are left out so the engine names them."""
+    trip: dict = {}
+    if form.start_place.data and form.start_place.data.strip():
+        trip["start_place"] = form.start_place.data.strip()
+    for key, value in (
+        ("distance_km", form.distance_km.data),
+        ("departure", _moment(form.departure.data)),
+        ("return", _moment(form.return_at.data)),
+    ):
+        if value is not None:
+            trip[key] = value
+    body: dict = {"session": session_id or "", "trip": trip}
+    if form.free_meals.data:
+        body["free_meals"] = form.free_meals.data
+    built = Built(body)
+    expenses = []
+    for entry in form.expenses.entries:
+        row: ExpenseForm = entry.form
+        if row.is_blank():
+            continue
+        expenses.append(_expense(row))
+        built.rows.append(entry)
+    body["expenses"] = expenses
+    return built
+
+
+def _expense(row: ExpenseForm) -> dict:
+    kind = row.type.data or ""
+    expense: dict = {"type": kind}
+    if row.date.data:
+        expense["date"] = row.date.data.isoformat()
+    wanted = TYPE_FIELDS.get(kind, ())
+    text = (row.description.data or "").strip()
+    values = {
+        "amount": row.amount.data,
+        "km": row.km.data,
+        "passengers": row.passengers.data,
+        "nights": row.nights.data,
+        "reason": (row.reason.data or "").strip() or None,
+        "receipt": row.receipt_id.data or None,
+        "description": text or None,
+        "route": text or None,  # own car: the description is the route
+    }
+    for key in wanted:
+        if values[key] is not None:
+            expense[key] = values[key]
+    return expense
+
+
+def fill_from_body(form: ClaimForm, body: dict) -> None:
+    """Put a stored claim into an unposted form (editing)."""
+    trip = body.get("trip") or {}
+    form.session.data = body.get("session")
+    form.start_place.data = trip.get("start_place", "")
+    form.distance_km.data = str(trip["distance_km"]) if trip.get("distance_km") is not None else None
+    form.departure.data = _parse_moment(trip.get("departure"))
+    form.return_at.data = _parse_moment(trip.get("return"))
+    form.free_meals.data = list(body.get("free_meals") or [])
+    while form.expenses.entries:
+        form.expenses.pop_entry()
+    for expense in body.get("expenses") or []:
+        row: ExpenseForm = form.expenses.append_entry().form
+        row.type.data = expense.get("type", "")
+        row.date.data = _parse_day(expense.get("date"))
+        row.description.data = expense.get("description") or expense.get("route") or ""
+        row.amount.data = expense.get("amount")
+        row.km.data = str(expense["km"]) if expense.get("km") is not None else None
+        row.passengers.data = expense.get("passengers")
+        row.reason.data = expense.get("reason", "")
+        row.nights.data = expense.get("nights")
+        row.receipt_id.data = expense.get("receipt", "")
+
+
+def _parse_moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=None) if value else None
+    except ValueError:
+        return None
+
+
+def _parse_day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+# --- errors from the workflow, back onto the fields ----------------------------------------------------
+
+_TRIP_FIELDS = {
+    "start_place": "start_place",
+    "distance_km": "distance_km",
+    "departure": "departure",
+    "return": "return_at",
+}
+_EXPENSE_FIELDS = {
+    "type": "type",
+    "date": "date",
+    "description": "description",
+    "route": "description",
+    "amount": "amount",
+    "km": "km",
+    "passengers": "passengers",
+    "reason": "reason",
+    "nights": "nights",
+    "receipt": "receipt",
+}
+_PATH = re.compile(r"(?P<head>[a-z_]+)(\[(?P<index>\d+)\])?(\.(?P<tail>[a-z_]+))?")
+
+
+def add_error(target: Field, message: str) -> None:
+    errors = list(target.errors or [])
+    if message not in errors:
+        errors.append(message)
+    target.errors = errors
+
+
+def _friendly(path_field: str, message: str) -> str:
+    """The engine's English technical message, said for a person filling in a form."""
+    if message.startswith("is required"):
+        return {
+            "session": _("Choose the session."),
+            "start_place": _("Enter the place you left from."),
+            "distance_km": _("Enter the one-way distance in kilometres."),
+            "departure": _("Enter the date and time of departure."),
+            "return": _("Enter the date and time of return."),
+            "date": _("Enter the date of the expense."),
+            "amount": _("Enter the amount, such as 12,50."),
+            "km": _("Enter the kilometres driven."),
+        }.get(path_field, _("This field is required."))
+    known = {
+        "must not be negative": _("Must not be negative."),
+        "must be after the departure": _("The return must be after the departure."),
+        "must be more than 0.00": _("Must be more than zero."),
+        "must be more than 0": _("Must be more than zero."),
+        "must not be empty": _("This field is required."),
+        "is not a receipt you have uploaded; upload the file again": _(
+            "This is not a receipt you have uploaded. Upload the file again."
+        ),
+    }
+    if message in known:
+        return known[message]
+    if message.startswith("must be one of"):
+        return _("Choose the type of the expense.")
+    return _(message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."))
+
+
+def apply_errors(form: ClaimForm, built: Built, errors: list[dict]) -> list[str]:
+    """Attach each `{"field", "message"}` to its form field; return the messages that have no field."""
+    loose: list[str] = []
+    for error in errors:
+        path, message = str(error.get("field", "")), str(error.get("message", ""))
+        target = _target(form, built, path)
+        leaf = path.rsplit(".", 1)[-1].split("[", 1)[0]
+        text = _friendly(leaf, message)
+        if target is None:
+            loose.append(text)
+        elif not target.errors:  # a field the form could not read already says why; the engine adds nothing
+            add_error(target, text)
+    return loose
+
+
+def _target(form: ClaimForm, built: Built, path: str) -> Field | None:
+    match = _PATH.fullmatch(path)
+    if not match:
+        return None
+    head, index, tail = match["head"], match["index"], match["tail"]
+    if head == "session":
+        return form.session
+    if head == "trip":
+        return getattr(form, _TRIP_FIELDS[tail]) if tail in _TRIP_FIELDS else form.departure
+    if head == "free_meals":
+        return form.free_meals
+    if head == "expenses" and index is not None and int(index) < len(built.rows):
+        row: ExpenseForm = built.rows[int(index)].form
+        return getattr(row, _EXPENSE_FIELDS[tail]) if tail in _EXPENSE_FIELDS else row.type
+    return None
+
+
+def field_errors(form: ClaimForm) -> list[tuple[str, str, str]]:
+    """Every field error as (field id, label, message), in the order of the page, for the summary."""
+    found: list[tuple[str, str, str]] = []
+    for f in form:
+        if f.name in ("csrf_token", "version"):
+            continue
+        if f.name == "expenses":
+            for n, entry in enumerate(f.entries, start=1):
+                for sub in entry.form:
+                    for message in _messages(sub):
+                        found.append((sub.id, _("Expense %(n)s: %(label)s", n=n, label=sub.label.text), message))
+            continue
+        for message in _messages(f):
+            anchor = f"{f.id}-0" if f.name == "session" else f.id
+            found.append((anchor, str(f.label.text), message))
+    return found
+
+
+def _messages(f: Field) -> list[str]:
+    return [e for e in (f.errors or []) if isinstance(e, str)]
+
+
+def has_errors(form: ClaimForm) -> bool:
+    return bool(field_errors(form))
+
+
+def validate_fields(form: ClaimForm) -> bool:
+    """Run the form's own checks (readable numbers and dates); the engine checks the rest afterwards."""
+    form.validate()
+    # FieldList errors and process errors arrive as lists; normalise so later appends work.
+    for f in form:
+        f.errors = list(f.errors) if isinstance(f.errors, (list, tuple)) else f.errors
+    for entry in form.expenses.entries:
+        for sub in entry.form:
+            sub.errors = list(sub.errors or [])
+    return not has_errors(form)

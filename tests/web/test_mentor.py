@@ -1,0 +1,416 @@
+"""The mentor's pages: my claims, a new claim, the claim form (rows, receipts, errors), preview, claim page, submit."""
+
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from expenses.extensions import db
+from expenses.models import AuditEvent, Claim, Receipt
+from tests.factories import (
+    CAR_TOTAL,
+    PDF_BYTES,
+    car_body,
+    make_claim,
+    make_receipt,
+    make_user,
+    sign_in,
+    train_body,
+)
+
+SESSION = "2024-04-23"
+
+
+@pytest.fixture
+def mentor(app):
+    return make_user("mentor", name="Maija Mentori")
+
+
+@pytest.fixture
+def browser(app, client, mentor):
+    """A signed-in mentor's client; CSRF is off here and tested on its own below."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(client, mentor)
+    return client
+
+
+def trip(**changes) -> dict:
+    """The car_body trip as the form posts it."""
+    data = {
+        "session": SESSION,
+        "start_place": "Tampere",
+        "distance_km": "178",
+        "departure": f"{SESSION}T07:00",
+        "return_at": f"{SESSION}T18:30",
+    }
+    data.update(changes)
+    return data
+
+
+def car_row(i: int = 0, **changes) -> dict:
+    row = {
+        f"expenses-{i}-type": "own_car",
+        f"expenses-{i}-date": SESSION,
+        f"expenses-{i}-km": "356",
+        f"expenses-{i}-passengers": "1",
+        f"expenses-{i}-description": "Tampere–Helsinki",
+    }
+    row.update({f"expenses-{i}-{k}": v for k, v in changes.items()})
+    return row
+
+
+def parking_row(i: int, amount: str = "12,50", receipt: bytes | None = PDF_BYTES, **changes) -> dict:
+    row = {
+        f"expenses-{i}-type": "other",
+        f"expenses-{i}-date": SESSION,
+        f"expenses-{i}-description": "Parking",
+        f"expenses-{i}-amount": amount,
+    }
+    if receipt is not None:
+        row[f"expenses-{i}-receipt"] = (io.BytesIO(receipt), "parking.pdf")
+    row.update({f"expenses-{i}-{k}": v for k, v in changes.items()})
+    return row
+
+
+def post(client, url: str, data: dict, button: str = "save"):
+    return client.post(url, data={**data, button: "1"}, content_type="multipart/form-data")
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def error_of(html: str, field_id: str) -> str:
+    """The error message shown next to a field (the element its aria-describedby points at)."""
+    match = re.search(rf'<p class="error" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
+    assert match, f"no error next to {field_id}"
+    return match[1]
+
+
+def hidden_value(html: str, name: str) -> str:
+    match = re.search(rf'name="{re.escape(name)}" type="hidden" value="([^"]*)"', html)
+    assert match, f"no hidden field {name}"
+    return match[1]
+
+
+def stored_files(app) -> list[Path]:
+    return [p for p in Path(app.config["RECEIPTS_DIR"]).rglob("*") if p.is_file()]
+
+
+# --- my claims ---------------------------------------------------------------------------------------------
+
+
+def test_list_shows_only_own_claims_with_status_in_words(browser, mentor):
+    mine = make_claim(mentor)
+    other = make_claim(make_user("mentor"), body=train_body(None))
+    html = text(browser.get("/claims/"))
+    assert mine.reference in html and other.reference not in html
+    assert "Draft" in html and "268,16" in html
+    assert 'href="/claims/new"' in html
+
+
+# --- new claim: the sessions ---------------------------------------------------------------------------------
+
+
+def test_new_claim_offers_only_reimbursable_sessions_and_explains_the_others(browser, mentor):
+    html = text(browser.get("/claims/new"))
+    assert re.findall(r'type="radio" name="session" id="[^"]+" value="([^"]+)"', html) == ["2023-09-22", SESSION]
+    assert html.count("the session is remote") == 2  # 2023-09-11 and 2024-01-22
+    assert "independent meetings of mentor and actor are not reimbursed" in html
+
+
+def test_session_with_an_active_claim_links_to_that_claim(browser, mentor):
+    claim = make_claim(mentor)
+    html = text(browser.get("/claims/new"))
+    assert f'value="{SESSION}"' not in html
+    assert f'href="/claims/{claim.id}"' in html
+
+
+# --- the claim form -----------------------------------------------------------------------------------------
+
+
+def test_create_claim_with_two_expenses_and_a_receipt(app, browser, mentor):
+    response = post(browser, "/claims/new", {**trip(distance_km="178,0"), **car_row(0), **parking_row(1)})
+    assert response.status_code == 302
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert response.headers["Location"].endswith(f"/claims/{claim.id}")
+    assert claim.status == "draft" and claim.mentor_id == mentor.id
+    assert claim.total == CAR_TOTAL + Decimal("12.50")
+    car, parking = claim.body["expenses"]
+    assert car == {"type": "own_car", "date": SESSION, "km": "356", "passengers": 1, "route": "Tampere–Helsinki"}
+    assert parking["amount"] == "12.50"
+    receipt = db.session.get(Receipt, parking["receipt"])
+    assert receipt.owner_id == mentor.id and receipt.filename == "parking.pdf"
+    assert claim.body["trip"] == car_body()["trip"] | {"distance_km": "178"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("12,50", "12.50"), ("12.5", "12.50"), ("1 234,5", "1234.50"), ("7", "7.00")]
+)
+def test_amounts_typed_with_comma_or_point(browser, typed, stored):
+    response = post(browser, "/claims/new", {**trip(), **parking_row(0, amount=typed)})
+    assert response.status_code == 302
+    assert db.session.scalars(db.select(Claim)).one().body["expenses"][0]["amount"] == stored
+
+
+def test_bad_input_is_shown_next_to_each_field_and_nothing_is_saved(app, browser):
+    data = {
+        **trip(return_at=f"{SESSION}T06:00"),
+        **car_row(0, km=""),
+        **parking_row(1, amount="-5", receipt=None),
+    }
+    response = post(browser, "/claims/new", data)
+    assert response.status_code == 200
+    html = text(response)
+    assert "after the departure" in error_of(html, "return_at")
+    assert "negative" in error_of(html, "expenses-1-amount")
+    assert "kilometres" in error_of(html, "expenses-0-km")
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    for anchor in ("#return_at", "#expenses-0-km", "#expenses-1-amount"):
+        assert f'href="{anchor}"' in summary
+    # What was typed is still there.
+    assert 'value="-5"' in html and 'value="Tampere"' in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_missing_session_and_unreadable_date_are_reported(browser):
+    data = {**trip(session="", departure="not a time"), **car_row(0)}
+    html = text(post(browser, "/claims/new", data))
+    assert "Choose the session" in html
+    assert "Enter a date and time" in error_of(html, "departure")
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_uploaded_receipt_survives_a_rerender_with_errors(app, browser, mentor):
+    first = post(browser, "/claims/new", {**trip(start_place=""), **parking_row(0)})
+    html = text(first)
+    assert "Enter the place you left from" in error_of(html, "start_place")
+    receipt_id = hidden_value(html, "expenses-0-receipt_id")
+    assert receipt_id and "parking.pdf" in html and f"/receipts/{receipt_id}" in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+    # The browser sends no file the second time: only the kept id.
+    second = post(browser, "/claims/new", {**trip(), **parking_row(0, receipt=None, receipt_id=receipt_id)})
+    assert second.status_code == 302
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert claim.body["expenses"][0]["receipt"] == receipt_id
+    assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 1
+    assert len(stored_files(app)) == 1
+
+
+def test_a_refused_file_says_why_and_keeps_the_row(browser):
+    html = text(post(browser, "/claims/new", {**trip(), **parking_row(0, receipt=b"just text")}))
+    assert "Only PDF, JPEG and PNG" in error_of(html, "expenses-0-receipt")
+    assert 'value="Parking"' in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_someone_elses_receipt_id_cannot_be_used(browser):
+    foreign = make_receipt(make_user("mentor"), filename="secret-hotel.pdf")
+    html = text(post(browser, "/claims/new", {**trip(), **parking_row(0, receipt=None, receipt_id=foreign.id)}))
+    assert "not a receipt you have uploaded" in error_of(html, "expenses-0-receipt")
+    assert "secret-hotel.pdf" not in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_rows_are_added_and_removed_without_javascript(browser):
+    added = text(post(browser, "/claims/new", {**trip(), **car_row(0)}, button="add_expense"))
+    assert 'name="expenses-1-type"' in added
+    assert 'id="expenses-1-type" name="expenses-1-type"' in added and "autofocus" in added
+    assert 'value="356"' in added  # the first row is kept
+    assert "is required" not in added and 'class="error"' not in added
+
+    data = {**trip(), **car_row(0), **parking_row(1, receipt=None), "remove_expense": "0"}
+    removed = text(browser.post("/claims/new", data=data, content_type="multipart/form-data"))
+    rows = re.findall(r'<fieldset class="expense-row" id="expense-(\d+)"', removed)
+    assert rows == ["1"]
+    assert 'value="356"' not in removed and 'value="Parking"' in removed
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_blank_rows_are_ignored(browser):
+    data = {**trip(), **car_row(0), "expenses-1-type": "", "expenses-1-amount": ""}
+    assert post(browser, "/claims/new", data).status_code == 302
+    assert len(db.session.scalars(db.select(Claim)).one().body["expenses"]) == 1
+
+
+def test_compute_button_shows_the_decision_without_saving(browser):
+    html = text(post(browser, "/claims/new", {**trip(), **car_row(0)}, button="compute"))
+    assert "Kilometre allowance" in html and "268,16" in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+# --- the live preview ---------------------------------------------------------------------------------------
+
+
+def test_preview_computes_partial_form_data_and_stores_nothing(browser):
+    data = {**trip(), **car_row(0), **parking_row(1, amount="", receipt=None)}
+    response = browser.post("/claims/preview", data=data)
+    assert response.status_code == 200
+    html = text(response)
+    assert "Kilometre allowance" in html and "per-diem" in html  # lines with their rules
+    assert "268,16" in html
+    assert "Expense 2: Amount" in html  # what still needs fixing
+    assert "<html" not in html  # a fragment for the panel
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 0
+
+
+def test_preview_shows_findings(browser):
+    data = {**trip(), **parking_row(0, receipt=None)}
+    html = text(browser.post("/claims/preview", data=data))
+    assert "receipt_missing" in html and "expense 1" in html
+
+
+def test_preview_of_an_edited_claim_is_not_its_own_duplicate(browser, mentor):
+    claim = make_claim(mentor)
+    data = {k: v for k, v in {**trip(), **car_row(0)}.items() if k != "session"}
+    html = text(browser.post(f"/claims/preview?claim={claim.id}", data=data))
+    assert "duplicate_claim" not in html and "268,16" in html
+
+
+def test_upload_endpoint_keeps_the_receipt_at_once(browser, mentor):
+    response = browser.post("/claims/receipts", data={"file": (io.BytesIO(PDF_BYTES), "taxi.pdf")})
+    assert response.status_code == 201
+    assert db.session.get(Receipt, response.json["id"]).owner_id == mentor.id
+    refused = browser.post("/claims/receipts", data={"file": (io.BytesIO(b"GIF89a"), "x.gif")})
+    assert refused.status_code == 400 and "PDF" in refused.json["error"]
+
+
+# --- the claim page, submitting, returned claims ----------------------------------------------------------
+
+
+def test_claim_page_shows_decision_receipts_and_history(browser, mentor):
+    receipt = make_receipt(mentor, filename="ticket.pdf")
+    claim = make_claim(mentor, body=train_body(receipt.id))
+    html = text(browser.get(f"/claims/{claim.id}"))
+    assert "Draft" in html and "travel.public-transport" in html
+    assert f'href="/receipts/{receipt.id}"' in html and "ticket.pdf" in html
+    assert "Created" in html and "Maija Mentori" in html
+    assert f'name="version" value="{claim.version}"' in html
+    assert f'href="/claims/{claim.id}/edit"' in html
+
+
+def test_submit(browser, mentor):
+    claim = make_claim(mentor)
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    assert response.status_code == 302
+    db.session.refresh(claim)
+    assert claim.status == "submitted"
+    html = text(browser.get(f"/claims/{claim.id}"))
+    assert "Submitted" in html and f"/claims/{claim.id}/submit" not in html
+
+
+def test_claim_with_errors_cannot_be_submitted(browser, mentor):
+    claim = make_claim(mentor, body=train_body(None))
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    assert response.status_code == 409
+    assert "cannot be submitted" in text(response) and "receipt_missing" in text(response)
+    db.session.refresh(claim)
+    assert claim.status == "draft"
+
+
+def test_submit_of_a_changed_claim_says_reload(browser, mentor):
+    claim = make_claim(mentor)
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version - 1)})
+    assert response.status_code == 409 and "Reload" in text(response)
+    db.session.refresh(claim)
+    assert claim.status == "draft"
+
+
+def test_returned_claim_shows_the_reason_and_is_fixed_and_resubmitted(browser, mentor):
+    claim = make_claim(mentor, "returned")
+    html = text(browser.get(f"/claims/{claim.id}"))
+    assert "Returned for correction" in html and "Please attach the parking receipt." in html
+
+    form = text(browser.get(f"/claims/{claim.id}/edit"))
+    assert "Please attach the parking receipt." in form
+    assert 'value="Tampere"' in form and 'value="356"' in form
+    version = hidden_value(form, "version")
+    data = {k: v for k, v in {**trip(), **car_row(0), **parking_row(1)}.items() if k != "session"}
+    response = post(browser, f"/claims/{claim.id}/edit", {**data, "version": version})
+    assert response.status_code == 302
+    db.session.refresh(claim)
+    assert claim.status == "returned" and len(claim.body["expenses"]) == 2
+
+    submitted = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    assert submitted.status_code == 302
+    db.session.refresh(claim)
+    assert claim.status == "submitted"
+
+
+def test_submitted_claim_cannot_be_edited(browser, mentor):
+    claim = make_claim(mentor, "submitted")
+    response = browser.get(f"/claims/{claim.id}/edit")
+    assert response.status_code == 302
+    data = {k: v for k, v in {**trip(), **car_row(0)}.items() if k != "session"}
+    post(browser, f"/claims/{claim.id}/edit", data)
+    db.session.refresh(claim)
+    assert claim.status == "submitted" and [e.action for e in claim.events] == ["create", "submit"]
+
+
+# --- access ---------------------------------------------------------------------------------------------
+
+
+def test_another_mentors_claim_is_not_found(browser):
+    claim = make_claim(make_user("mentor"))
+    assert browser.get(f"/claims/{claim.id}").status_code == 404
+    assert browser.get(f"/claims/{claim.id}/edit").status_code == 404
+    assert browser.post(f"/claims/{claim.id}/submit", data={}).status_code == 404
+    assert browser.post(f"/claims/preview?claim={claim.id}", data={}).status_code == 404
+    db.session.refresh(claim)
+    assert claim.status == "draft"
+
+
+@pytest.mark.parametrize("role", ["actor", "finance"])
+def test_other_roles_are_refused(app, client, role):
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(client, make_user(role))
+    for url in ("/claims/", "/claims/new"):
+        assert client.get(url).status_code == 403
+    assert client.post("/claims/preview", data=trip()).status_code == 403
+    assert client.post("/claims/new", data={**trip(), **car_row(0), "save": "1"}).status_code == 403
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(client):
+    response = client.get("/claims/new")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_post_without_csrf_token_is_refused(app, client, mentor):
+    assert app.config.get("WTF_CSRF_ENABLED", True)
+    # Sign in with a real token first, as a browser would.
+    login = text(client.get("/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login)[1]
+    client.post("/login", data={"email": mentor.email, "password": "correct horse battery", "csrf_token": token})
+    assert client.get("/claims/new").status_code == 200
+    response = client.post("/claims/new", data={**trip(), **car_row(0), "save": "1"})
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_saving_over_a_changed_claim_says_reload(browser, mentor):
+    claim = make_claim(mentor)
+    data = {k: v for k, v in {**trip(start_place="Pori"), **car_row(0)}.items() if k != "session"}
+    html = text(post(browser, f"/claims/{claim.id}/edit", {**data, "version": str(claim.version - 1)}))
+    assert "Reload" in html and 'value="Pori"' in html  # nothing typed is lost
+    db.session.refresh(claim)
+    assert claim.body["trip"]["start_place"] == "Tampere"
+
+
+def test_form_pages_have_no_inline_script_or_style(browser, mentor):
+    claim = make_claim(mentor)
+    for url in ("/claims/", "/claims/new", f"/claims/{claim.id}", f"/claims/{claim.id}/edit"):
+        html = text(browser.get(url))
+        assert "<script>" not in html and " style=" not in html
+        assert 'aria-invalid="None"' not in html and 'aria-describedby="None"' not in html
+    assert 'src="/static/js/claim-form.js"' in text(browser.get("/claims/new"))
+
+
+def test_compute_without_a_session_asks_for_one(browser):
+    html = text(post(browser, "/claims/new", {**trip(session=""), **car_row(0)}, button="compute"))
+    assert "Choose the session" in error_of(html, "session")
