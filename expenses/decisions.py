@@ -68,18 +68,22 @@ def _duplicate(mentor: User, session_id: str, claim_id: int | None) -> Finding |
     )
 
 
-def _late(session_id: str, when: datetime) -> Finding | None:
+def _late(session_id: str, submitted_at: datetime | None) -> Finding | None:
+    """A claim after the session's deadline still goes to finance, with a warning to look at why."""
     session = load_calendar().get(session_id)
     if session is None or not session.reimbursed:
         return None
     deadline = datetime.combine(session.claim_deadline, time(23, 59, 59), HELSINKI)
-    if when <= deadline:
+    if (submitted_at or utcnow()) <= deadline:
         return None
-    return Finding(
-        "late_claim",
-        "warning",
-        _("The claim was submitted after the deadline of %(date)s.", date=session.claim_deadline.isoformat()),
-    )
+    date = session.claim_deadline.isoformat()
+    if submitted_at is None:
+        message = _(
+            "Claims for this session were due by %(date)s; if you submit now, finance sees it as late.", date=date
+        )
+    else:
+        message = _("The claim was submitted after the deadline of %(date)s.", date=date)
+    return Finding("late_claim", "warning", message)
 
 
 def _yearly_limits(decision: Decision, mentor: User, year: str, claim_id: int | None) -> list[Finding]:
@@ -131,9 +135,7 @@ def decide(
     _check_receipts(document, mentor)
     decision = evaluate(claim, lang=lang)
     extra = [
-        f
-        for f in (_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at or utcnow()))
-        if f is not None
+        f for f in (_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at)) if f is not None
     ]
     if decision.eligible:
         extra += _yearly_limits(decision, mentor, claim.session[:4], claim_id)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from expenses.extensions import db
@@ -47,9 +48,9 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
     head = stream.read(16)
     content_type = sniff(head)
     if not head:
-        raise ReceiptError("The file is empty. Choose the receipt file again.")
+        raise ReceiptError(_("The file is empty. Choose the receipt file again."))
     if content_type is None:
-        raise ReceiptError("Only PDF, JPEG and PNG receipts are accepted. Save or scan the receipt as one of them.")
+        raise ReceiptError(_("Only PDF, JPEG and PNG receipts are accepted. Save or scan the receipt as one of them."))
     digest = hashlib.sha256(head)
     size = len(head)
     directory = Path(current_app.config["RECEIPTS_DIR"])
@@ -63,8 +64,11 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
                 size += len(chunk)
                 if size > limit:
                     raise ReceiptError(
-                        f"The file is larger than {limit // (1024 * 1024)} MB. Scan it at a lower resolution "
-                        "or save it as a smaller PDF."
+                        _(
+                            "The file is larger than %(mb)s MB. Scan it at a lower resolution or save it as a "
+                            "smaller PDF.",
+                            mb=limit // (1024 * 1024),
+                        )
                     )
                 digest.update(chunk)
                 out.write(chunk)
@@ -73,7 +77,7 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp_name, final)
     except OSError as e:
-        raise ReceiptError("The receipt could not be saved right now. Try again in a moment.") from e
+        raise ReceiptError(_("The receipt could not be saved right now. Try again in a moment.")) from e
     finally:
         if os.path.exists(temp_name):
             os.unlink(temp_name)

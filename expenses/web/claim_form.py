@@ -250,7 +250,7 @@ def store_uploads(form: ClaimForm, owner: User) -> bool:
         try:
             receipt = receipts.store(upload.stream, upload.filename, owner)
         except receipts.ReceiptError as e:
-            add_error(entry.form.receipt, _(str(e)))
+            add_error(entry.form.receipt, str(e))
             continue
         entry.form.receipt_id.data = receipt.id
         stored = True

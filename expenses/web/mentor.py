@@ -344,7 +344,7 @@ def upload_receipt():
         receipt = receipts.store(upload.stream, upload.filename, current_user)
     except receipts.ReceiptError as e:
         db.session.rollback()
-        return jsonify({"error": _(str(e))}), 400
+        return jsonify({"error": str(e)}), 400
     db.session.commit()
     return jsonify(
         {
