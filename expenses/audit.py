@@ -9,6 +9,8 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
 
 from sqlalchemy import select
 
@@ -18,20 +20,37 @@ from expenses.models import AuditEvent, Claim, User, utcnow
 GENESIS = "0" * 64
 
 
-def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over the event's content and the previous hash, in a canonical form."""
+def chain_hash(
+    prev: str,
+    claim: int,
+    actor: int,
+    at: datetime,
+    action: str,
+    source: str | None,
+    target: str,
+    reason: str | None,
+    details: dict | None,
+) -> str:
+    """SHA-256 over an event's content and the previous hash, in a canonical form."""
     content = {
-        "prev": event.prev_hash,
-        "claim": event.claim_id,
-        "actor": event.actor_id,
-        "at": event.at.isoformat(timespec="microseconds"),
-        "action": event.action,
-        "from": event.from_status,
-        "to": event.to_status,
-        "reason": event.reason,
-        "details": event.details,
+        "prev": prev,
+        "claim": claim,
+        "actor": actor,
+        "at": at.isoformat(timespec="microseconds"),
+        "action": action,
+        "from": source,
+        "to": target,
+        "reason": reason,
+        "details": details,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def event_hash(event: AuditEvent) -> str:
+    return chain_hash(
+        event.prev_hash, event.claim_id, event.actor_id, event.at, event.action, event.from_status,
+        event.to_status, event.reason, event.details,
+    )  # fmt: skip
 
 
 def record(claim: Claim, actor: User, action: str, source: str | None, reason: str | None = None, **details) -> None:
@@ -84,10 +103,11 @@ def _claim_links(claim: Claim, events: list[AuditEvent]) -> Iterator[BrokenLink]
 
 def verify_chain() -> list[BrokenLink]:
     """Every claim's chain checked from its first event; the first broken link of each claim."""
+    events = db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.claim_id, AuditEvent.id).execution_options(yield_per=1000)
+    )
+    by_claim = {claim_id: list(group) for claim_id, group in groupby(events, key=lambda e: e.claim_id)}
     problems: list[BrokenLink] = []
-    for claim in db.session.scalars(select(Claim).order_by(Claim.id)):
-        events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.claim_id == claim.id).order_by(AuditEvent.id)
-        ).all()
-        problems.extend(_claim_links(claim, events))
+    for claim in db.session.scalars(select(Claim).order_by(Claim.id).execution_options(yield_per=1000)):
+        problems.extend(_claim_links(claim, by_claim.get(claim.id, [])))
     return problems
