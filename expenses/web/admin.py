@@ -29,12 +29,17 @@ def _role_choices() -> list[tuple[str, str]]:
     return [(r, str(ROLE_NAMES[r])) for r in ROLES]
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class UserForm(FlaskForm):
     email = EmailField(
         _l("E-mail"),
         validators=[DataRequired(), plain(Email(message=_l("Write a whole e-mail address."))), Length(max=254)],
+        filters=[_strip],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
     role = SelectField(_l("Role"), choices=_role_choices)
     password = PasswordField(
         _l("Initial password (optional)"),
