@@ -53,9 +53,7 @@ class FilterForm(FlaskForm):
     session = SelectField(_l("Session"), validators=[Optional()])
     mentor = StringField(_l("Mentor's name"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
-    approved_from = DateField(
-        _l("Approved from"), validators=[Optional()], description=_l("A date, for example 2023-10-31.")
-    )
+    approved_from = DateField(_l("Approved from"), validators=[Optional()])
     approved_to = DateField(_l("Approved until"), validators=[Optional()])
     amount_min = LocalDecimalField(_l("Total at least (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     amount_max = LocalDecimalField(_l("Total at most (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
@@ -69,7 +67,7 @@ class FilterForm(FlaskForm):
         ]
         self.status.choices = [("", _l("Approved or paid"))] + [(s, STATUS_NAMES[s]) for s in VISIBLE]
         self.sort.choices = [(key, label) for key, (label, _column) in SORTS.items()]
-        self.order.choices = [("desc", _l("Newest or largest first")), ("asc", _l("Oldest or smallest first"))]
+        self.order.choices = [("desc", _l("Descending")), ("asc", _l("Ascending"))]
 
     def validate_approved_to(self, field: DateField) -> None:
         if field.data and self.approved_from.data and field.data < self.approved_from.data:

@@ -144,7 +144,7 @@ def test_claim_page_shows_decision_receipts_and_the_whole_trail(app):
     assert claim.reference in html and "Maija Mentori" in html and "208,00" in html
     assert "travel.public-transport" in html
     assert f'href="/receipts/{receipt.id}"' in html
-    trail = html[html.index('<table class="trail">') :]
+    trail = html[html.index('<table class="trail"') :]
     for text in (
         "Created",
         "Draft → Submitted",
