@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 
 from expenses import create_app
 from expenses.extensions import db
@@ -11,6 +13,20 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 if os.environ.get("REQUIRE_POSTGRES") == "1" and not TEST_DATABASE_URL:
     raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`, as in production.
+
+    The app fixture keeps one app context open for the whole test (so tests can use the database
+    directly) and Flask reuses it for requests; without this, Flask-Login's cached user and
+    Flask-WTF's CSRF token would leak from one request, or one client, into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
 
 
 def database_url(kind: str, tmp_path) -> str:
@@ -31,6 +47,7 @@ def app(request, tmp_path):
             "SERVER_NAME": "localhost",
         }
     )
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import re
 from decimal import Decimal
 
 from flask.testing import FlaskClient
@@ -96,3 +97,26 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
 
 def sign_in(client: FlaskClient, user: User, password: str = PASSWORD):
     return client.post("/login", data={"email": user.email, "password": password})
+
+
+# Forms carry a CSRF token tied to the session; these helpers send it the way a browser would.
+_CSRF_INPUT = re.compile(r'name="(?:[\w-]+-)?csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a page that has a form."""
+    page = client.get(path).get_data(as_text=True)
+    found = _CSRF_INPUT.search(page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def sign_in_with_csrf(client: FlaskClient, user: User, password: str = PASSWORD):
+    """Sign in through the real form, token and all; the session is then renewed, so fetch a new token."""
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+
+
+def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs):
+    """POST a form with a valid CSRF token of the signed-in session (read from the password page)."""
+    return client.post(path, data={"csrf_token": csrf_token(client, "/password"), **(data or {})}, **kwargs)

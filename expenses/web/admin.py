@@ -1,13 +1,189 @@
-"""Pages of the admin (placeholder until built)."""
+"""Pages of the admin: users and roles, activation, and the programme roster with its CSV import."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from expenses import roster
+from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, create_user
+from expenses.extensions import db
+from expenses.formatting import ROLE_NAMES
+from expenses.models import ROLES, RosterEntry, User
 from expenses.web.access import role_required
+from expenses.web.claim_pages import paginate
+from expenses.web.validators import plain
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PER_PAGE = 100
+
+
+def _role_choices() -> list[tuple[str, str]]:
+    return [(r, str(ROLE_NAMES[r])) for r in ROLES]
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+class UserForm(FlaskForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), plain(Email(message=_l("Write a whole e-mail address."))), Length(max=254)],
+        filters=[_strip],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    role = SelectField(_l("Role"), choices=_role_choices)
+    password = PasswordField(
+        _l("Initial password (optional)"),
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        description=_l(
+            "At least %(n)s characters. Without one the user cannot sign in until a password is set.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=_role_choices)
+
+
+class ActiveForm(FlaskForm):
+    active = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Roster file (CSV)"),
+        validators=[plain(FileRequired(message=_l("Choose the CSV file to import.")))],
+        description=_l(
+            "Columns email, name, role (mentor or actor) and optionally organisation, with a header line. "
+            "UTF-8, separated by commas or semicolons. Nothing is saved if any line is wrong."
+        ),
+    )
+    programme = SelectField(_l("Programme"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme.choices = list(roster.programmes().items())
+        if not self.programme.data:
+            self.programme.data = roster.DEFAULT_PROGRAMME
+
+
+def _index(user_form: UserForm | None = None, import_form: ImportForm | None = None, status: int = 200):
+    users = paginate(select(User).order_by(func.lower(User.name), User.id), "users_page", PER_PAGE)
+    entries = paginate(
+        select(RosterEntry)
+        .join(User, RosterEntry.user_id == User.id)
+        .options(selectinload(RosterEntry.user))
+        .order_by(RosterEntry.programme, func.lower(User.name), RosterEntry.id),
+        "roster_page",
+        PER_PAGE,
+    )
+    return (
+        render_template(
+            "admin/index.html",
+            users=users,
+            entries=entries,
+            user_form=user_form or UserForm(formdata=None),
+            import_form=import_form or ImportForm(formdata=None),
+            roles=_role_choices(),
+            programmes=roster.programmes(),
+        ),
+        status,
+    )
 
 
 @bp.route("/")
 @role_required("admin")
 def index():
-    return render_template("placeholder.html", title="Users and roster")
+    return _index()
+
+
+@bp.route("/users", methods=["POST"])
+@role_required("admin")
+def create():
+    form = UserForm()
+    if not form.validate_on_submit():
+        return _index(user_form=form, status=422)
+    try:
+        user = create_user(form.email.data, form.name.data, form.role.data, form.password.data or None)
+    except AccountError as e:
+        db.session.rollback()
+        form.email.errors = [*form.email.errors, str(e)]
+        return _index(user_form=form, status=422)
+    db.session.commit()
+    flash(_("%(name)s (%(email)s) was added.", name=user.name, email=user.email), "success")
+    return redirect(url_for("admin.index"))
+
+
+def _user_or_404(user_id: int) -> User:
+    return db.get_or_404(User, user_id)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@role_required("admin")
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose one of the roles."), "error")
+        return redirect(url_for("admin.index"))
+    try:
+        roster.set_role(user, form.role.data, current_user)
+    except roster.UserAdminError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("admin.index"))
+    db.session.commit()
+    flash(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_NAMES[user.role]), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@role_required("admin")
+def change_active(user_id: int):
+    user = _user_or_404(user_id)
+    form = ActiveForm()
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete. Reload the page and try again."), "error")
+        return redirect(url_for("admin.index"))
+    try:
+        roster.set_active(user, form.active.data == "1", current_user)
+    except roster.UserAdminError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("admin.index"))
+    db.session.commit()
+    if user.active:
+        flash(_("%(name)s can sign in again.", name=user.name), "success")
+    else:
+        flash(_("%(name)s is deactivated and can no longer sign in.", name=user.name), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/roster/import", methods=["POST"])
+@role_required("admin")
+def import_roster():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _index(import_form=form, status=422)
+    try:
+        result = roster.import_roster(form.file.data.read(), form.programme.data)
+    except roster.UserAdminError as e:
+        db.session.rollback()
+        form.file.errors = [*form.file.errors, str(e)]
+        return _index(import_form=form, status=422)
+    if not result.ok:
+        db.session.rollback()
+        return render_template("admin/import.html", result=result, programme=form.programme.data), 422
+    db.session.commit()
+    # The per-line report is the answer itself, too long for a flash message; the import can be repeated safely.
+    return render_template("admin/import.html", result=result, programme=form.programme.data)

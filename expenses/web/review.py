@@ -1,13 +1,162 @@
-"""Pages of the finance (placeholder until built)."""
+"""Pages of ministry finance: the queues, one claim beside its receipts, and the check/approve/pay actions."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
+from expenses import workflow
+from expenses.extensions import db
+from expenses.models import Claim
 from expenses.web.access import role_required
+from expenses.web.claim_pages import paginate, receipts_of, template_helpers, trail_of, with_people
+from expenses.web.validators import plain
 
 bp = Blueprint("review", __name__, url_prefix="/finance")
+
+#: Statuses finance has finished with, for the "recently handled" list.
+HANDLED = ("returned", "rejected", "paid")
+#: Rows per page of each queue: the page stays fast however long a queue grows.
+PAGE_SIZE = 50
+
+
+class ActionForm(FlaskForm):
+    """An action on one claim; the version it was shown at travels with it, so a stale page cannot win."""
+
+    version = HiddenField(validators=[InputRequired()])
+
+    def version_number(self) -> int | None:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class ReasonForm(ActionForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[plain(DataRequired(message=_l("Write the reason: the mentor sees it."))), Length(max=2000)],
+        description=_l("The mentor sees this reason in the claim and in the e-mail."),
+    )
+
+
+class PayForm(ActionForm):
+    reference = StringField(
+        _l("Payment reference"),
+        validators=[plain(DataRequired(message=_l("Write the payment reference."))), Length(max=100)],
+        description=_l("The reference of the payment in the payment system."),
+    )
+
+
+FORMS = {"check": ActionForm, "approve": ActionForm, "return": ReasonForm, "reject": ReasonForm, "pay": PayForm}
+
+
+def _success(action: str, ref: str) -> str:
+    return {
+        "check": _("The claim %(ref)s is checked. Another officer approves it.", ref=ref),
+        "approve": _("The claim %(ref)s is approved.", ref=ref),
+        "return": _("The claim %(ref)s was returned to the mentor for correction.", ref=ref),
+        "reject": _("The claim %(ref)s was rejected.", ref=ref),
+        "pay": _("The claim %(ref)s is marked paid.", ref=ref),
+    }[action]
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return template_helpers()
+
+
+def _queue(status: str, arg: str, order) -> object:
+    return paginate(with_people(select(Claim).where(Claim.status == status)).order_by(*order), arg, PAGE_SIZE)
 
 
 @bp.route("/")
 @role_required("finance")
 def index():
-    return render_template("placeholder.html", title="Claims to handle")
+    queues = {
+        "submitted": _queue("submitted", "submitted_page", (Claim.submitted_at, Claim.id)),
+        "checked": _queue("checked", "checked_page", (Claim.checked_at, Claim.id)),
+        "approved": _queue("approved", "approved_page", (Claim.approved_at, Claim.id)),
+    }
+    return render_template("review/index.html", queues=queues)
+
+
+@bp.route("/handled")
+@role_required("finance")
+def handled():
+    query = with_people(select(Claim).where(Claim.status.in_(HANDLED))).order_by(
+        Claim.updated_at.desc(), Claim.id.desc()
+    )
+    return render_template("review/handled.html", page=paginate(query, "page", PAGE_SIZE))
+
+
+def _forms_for(claim: Claim, submitted: tuple[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
+    """The action forms the claim's state allows, each carrying the version the officer sees."""
+    forms = {}
+    for action, transition in workflow.TRANSITIONS.items():
+        if action not in workflow.FINANCE_ACTIONS or claim.status not in transition.sources:
+            continue
+        mine = submitted is not None and submitted[0] == action
+        form = submitted[1] if mine else FORMS[action](prefix=action, formdata=None)
+        # Always the version on screen now: after a refusal the officer has seen the claim as it is.
+        form.version.data = str(claim.version)
+        forms[action] = form
+    return forms
+
+
+def _show(claim: Claim, submitted: tuple[str, FlaskForm] | None = None, problem: str | None = None, status=200):
+    return (
+        render_template(
+            "review/show.html",
+            claim=claim,
+            forms=_forms_for(claim, submitted),
+            receipts=receipts_of(claim),
+            trail=trail_of(claim),
+            problem=problem,
+            may_approve=claim.checked_by_id != current_user.id,
+        ),
+        status,
+    )
+
+
+@bp.route("/claims/<int:claim_id>")
+@role_required("finance")
+def show(claim_id: int):
+    return _show(workflow.get_claim(claim_id, current_user))
+
+
+@bp.route("/claims/<int:claim_id>/<any(check, approve, return, reject, pay):action>", methods=["POST"])
+@role_required("finance")
+def act(claim_id: int, action: str):
+    claim = workflow.get_claim(claim_id, current_user)
+    form = FORMS[action](prefix=action)
+    if not form.validate_on_submit():
+        problem = None
+        if form.version.errors or form.version_number() is None:
+            problem = _("The form was incomplete. Reload the page and try again.")
+        return _show(claim, (action, form), problem, 422)
+    text = {"return": "reason", "reject": "reason", "pay": "reference"}.get(action)
+    args = (form[text].data,) if text else ()
+    try:
+        done = workflow.ACTIONS[action](claim.id, current_user, *args, version=form.version_number())
+    except workflow.Stale:
+        db.session.rollback()
+        message = _(
+            "Someone else changed this claim while you had it open. The page now shows the claim as it is: "
+            "check it and try again if the action is still needed."
+        )
+        return _show(db.session.get(Claim, claim_id), (action, form), message, 409)
+    except workflow.Invalid as e:
+        for error in e.details.get("errors", []):
+            if error.get("field") == text:
+                form[text].errors = [*form[text].errors, error["message"]]
+        return _show(claim, (action, form), None if text else e.message, 422)
+    except workflow.WorkflowError as e:
+        db.session.rollback()
+        return _show(db.session.get(Claim, claim_id), (action, form), e.message, e.status)
+    flash(_success(action, done.reference), "success")
+    return redirect(url_for("review.show", claim_id=done.id))

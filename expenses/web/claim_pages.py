@@ -1,0 +1,155 @@
+"""What the finance and auditor pages share: loading a claim with its trail, receipts, findings and paging."""
+
+from dataclasses import dataclass
+from math import ceil
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from expenses.extensions import db
+from expenses.formatting import language
+from expenses.models import AuditEvent, Claim, Receipt
+from rules import load_calendar
+
+PER_PAGE = 50
+
+ACTION_NAMES = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "submit": _l("Submitted"),
+    "check": _l("Checked"),
+    "approve": _l("Approved"),
+    "return": _l("Returned for correction"),
+    "reject": _l("Rejected"),
+    "pay": _l("Marked paid"),
+}
+
+EXPENSE_TYPES = {
+    "public_transport": _l("Public transport"),
+    "own_car": _l("Own car"),
+    "taxi": _l("Taxi"),
+    "accommodation": _l("Accommodation"),
+    "night_travel": _l("Night travel"),
+    "other": _l("Other cost"),
+    "meal": _l("Meal"),
+}
+
+
+def template_helpers() -> dict:
+    """Names the claim templates of finance and auditors use."""
+    return {
+        "session_label": session_label,
+        "findings_of": findings_of,
+        "ACTION_NAMES": ACTION_NAMES,
+        "EXPENSE_TYPES": EXPENSE_TYPES,
+    }
+
+
+def session_label(session_id: str) -> str:
+    """The session as people know it: its date and title in the reader's language."""
+    session = load_calendar().get(session_id)
+    if session is None:
+        return session_id
+    return f"{session.date.isoformat()} {session.title_in(language())}"
+
+
+@dataclass(frozen=True)
+class FindingSummary:
+    """A claim's findings counted by severity, with their codes, for one row of a list."""
+
+    errors: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.errors or self.warnings)
+
+
+def findings_of(claim: Claim) -> FindingSummary:
+    findings = (claim.decision or {}).get("findings", [])
+    return FindingSummary(
+        errors=tuple(f["code"] for f in findings if f.get("severity") == "error"),
+        warnings=tuple(f["code"] for f in findings if f.get("severity") == "warning"),
+    )
+
+
+def receipts_of(claim: Claim) -> list[tuple[Receipt, list[int]]]:
+    """The receipts a claim refers to, each with the (1-based) numbers of the expenses it supports."""
+    uses: dict[str, list[int]] = {}
+    for number, expense in enumerate(claim.body.get("expenses") or [], start=1):
+        if isinstance(expense, dict) and isinstance(expense.get("receipt"), str):
+            uses.setdefault(expense["receipt"], []).append(number)
+    if not uses:
+        return []
+    # Only the mentor's own uploads count: the workflow accepted no other ids, and this keeps it so.
+    rows = db.session.scalars(select(Receipt).where(Receipt.id.in_(uses), Receipt.owner_id == claim.mentor_id)).all()
+    found = {r.id: r for r in rows}
+    return [(found[rid], numbers) for rid, numbers in uses.items() if rid in found]
+
+
+def trail_of(claim: Claim) -> list[AuditEvent]:
+    """Every event of the claim, oldest first, with the people who acted (one query, not one per row)."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.claim_id == claim.id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+    )
+
+
+def with_people(query: Select) -> Select:
+    """A claim query that loads the mentor and the officers with it, so that lists make no query per row."""
+    return query.options(selectinload(Claim.mentor), selectinload(Claim.checked_by), selectinload(Claim.approved_by))
+
+
+@dataclass
+class Page:
+    """One page of a list: its rows, where it is, and how to ask for its neighbours."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+    arg: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def url_args(self, page: int) -> dict:
+        """The current query string with another page number, for links that keep filters and sorting."""
+        args = request.args.to_dict()
+        args[self.arg] = str(page)
+        return args
+
+
+def paginate(query: Select, arg: str = "page", per_page: int = PER_PAGE) -> Page:
+    """An offset page of a query, numbered by the request argument `arg`; a bad number means page 1."""
+    try:
+        number = max(1, int(request.args.get(arg, "1")))
+    except ValueError:
+        number = 1
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    last_page = max(1, ceil(total / per_page))
+    number = min(number, last_page)
+    items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    return Page(items, number, per_page, total, arg)

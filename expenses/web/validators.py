@@ -1,0 +1,25 @@
+"""Form validators whose messages reach the page as plain text in the reader's language."""
+
+from collections.abc import Callable
+
+from wtforms import Field, Form
+from wtforms.validators import StopValidation, ValidationError
+
+
+def plain(validator: Callable) -> Callable:
+    """Wrap a validator so that its lazily translated message becomes a plain string when it fails.
+
+    The shared error summary (templates/_forms.html) lists only messages that are strings, and a
+    lazy string is not one; translating at validation time also picks the reader's language.
+    """
+
+    def check(form: Form, field: Field) -> None:
+        try:
+            validator(form, field)
+        except StopValidation as e:
+            raise StopValidation(str(e.args[0]) if e.args else None) from None
+        except ValidationError as e:
+            raise ValidationError(str(e.args[0]) if e.args else None) from None
+
+    check.field_flags = getattr(validator, "field_flags", {})  # keeps e.g. `required` on the input
+    return check

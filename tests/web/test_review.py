@@ -1,0 +1,360 @@
+"""Finance pages: the queues, a claim beside its receipts, and check → approve → pay through the forms."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from expenses import workflow
+from expenses.extensions import db
+from expenses.models import AuditEvent, Claim
+from expenses.web import review
+from tests.factories import (
+    PNG_BYTES,
+    car_body,
+    make_claim,
+    make_receipt,
+    make_user,
+    post_form,
+    sign_in_with_csrf,
+    train_body,
+)
+
+
+def _table(html: str, table_id: str) -> str:
+    found = re.search(rf'<table id="{table_id}".*?</table>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def _refs(html: str, table_id: str) -> list[str]:
+    return re.findall(r"MK-\d{4}-\d{6}", _table(html, table_id))
+
+
+def _row(html: str, reference: str) -> str:
+    found = re.search(rf"<tr>(?:(?!</tr>).)*{reference}(?:(?!</tr>).)*</tr>", html, re.S)
+    assert found, f"no row for {reference}"
+    return found.group(0)
+
+
+def _version(html: str, action: str) -> str:
+    found = re.search(rf'name="{action}-version" type="hidden" value="(\d+)"', html)
+    assert found, f"no {action} form on the page"
+    return found.group(1)
+
+
+def select_events(claim_id: int):
+    return select(AuditEvent).where(AuditEvent.claim_id == claim_id).order_by(AuditEvent.id)
+
+
+def _events(claim: Claim) -> list[tuple[str, str]]:
+    return [(e.action, e.to_status) for e in db.session.scalars(select_events(claim.id))]
+
+
+def taxi_body(receipt_id: str) -> dict:
+    """The car trip plus a taxi without a reason: a warning for finance, not an error."""
+    body = car_body()
+    body["expenses"].append({"type": "taxi", "date": "2024-04-23", "amount": "18.40", "receipt": receipt_id})
+    return body
+
+
+def signed_in(app, role: str = "finance", user=None):
+    client = app.test_client()
+    user = user or make_user(role)
+    assert sign_in_with_csrf(client, user).status_code == 302
+    return client, user
+
+
+# --- the queues ---------------------------------------------------------------------------------
+
+
+def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_findings(app):
+    newer = make_claim(status="submitted")
+    older = make_claim(status="submitted", body=car_body("2023-09-22"))
+    older.submitted_at = newer.submitted_at - timedelta(days=3)
+    db.session.commit()
+    taxi_mentor = make_user("mentor")
+    taxi = make_claim(taxi_mentor, "submitted", body=taxi_body(make_receipt(taxi_mentor).id))
+    checked = make_claim(status="checked")
+    approved = make_claim(status="approved")
+    hidden = [make_claim(status=s) for s in ("draft", "returned", "rejected", "paid")]
+    client, _user = signed_in(app)
+
+    html = client.get("/finance/").get_data(as_text=True)
+
+    assert _refs(html, "to-check") == [older.reference, newer.reference, taxi.reference]
+    assert _refs(html, "to-approve") == [checked.reference]
+    assert _refs(html, "to-pay") == [approved.reference]
+    for claim in hidden:
+        assert claim.reference not in html
+    row = _row(html, newer.reference)
+    assert "268,16" in row  # the stored decision's total, formatted for the reader
+    assert newer.mentor.name in row and "2024-04-23" in row
+    # Warnings are named in words and by code, not shown by colour alone.
+    assert "1 warning" in row and "late_claim" in row
+    taxi_row = _row(html, taxi.reference)
+    assert "2 warnings" in taxi_row and "taxi_reason_missing" in taxi_row and "late_claim" in taxi_row
+    assert 'href="/finance/handled"' in html
+
+
+def test_queue_is_paginated(app, monkeypatch):
+    monkeypatch.setattr(review, "PAGE_SIZE", 2)
+    claims = [make_claim(status="submitted") for _ in range(3)]
+    client, _user = signed_in(app)
+
+    first = client.get("/finance/").get_data(as_text=True)
+    second = client.get("/finance/?submitted_page=2").get_data(as_text=True)
+
+    assert _refs(first, "to-check") == [c.reference for c in claims[:2]]
+    assert "submitted_page=2" in first and "Page 1 of 2" in first
+    assert _refs(second, "to-check") == [claims[2].reference]
+    # A page number past the end shows the last page rather than an error.
+    assert _refs(client.get("/finance/?submitted_page=99").get_data(as_text=True), "to-check") == [claims[2].reference]
+
+
+def test_queue_page_makes_the_same_number_of_queries_however_many_claims(app):
+    def queries_for_index(client) -> int:
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            if statement.lstrip().upper().startswith("SELECT"):
+                statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/finance/").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for status in ("submitted", "checked", "approved"):
+        make_claim(status=status)
+    client, _user = signed_in(app)
+    few = queries_for_index(client)
+    for status in ("submitted", "checked", "approved") * 3:
+        make_claim(status=status)
+    assert queries_for_index(client) == few
+
+
+def test_handled_list_shows_returned_rejected_and_paid_claims(app):
+    returned, rejected, paid = (make_claim(status=s) for s in ("returned", "rejected", "paid"))
+    waiting = make_claim(status="submitted")
+    client, _user = signed_in(app)
+
+    html = client.get("/finance/handled").get_data(as_text=True)
+
+    for claim in (returned, rejected, paid):
+        assert claim.reference in html
+    assert waiting.reference not in html
+
+
+# --- one claim ----------------------------------------------------------------------------------
+
+
+def test_claim_page_shows_decision_receipts_and_trail(app):
+    mentor = make_user("mentor", name="Maija Mentori")
+    pdf = make_receipt(mentor, filename="train.pdf")
+    png = make_receipt(mentor, PNG_BYTES, filename="parking.png")
+    body = train_body(pdf.id)
+    body["expenses"].append(
+        {"type": "other", "date": "2023-09-22", "description": "Parking", "amount": "5.00", "receipt": png.id}
+    )
+    claim = make_claim(mentor, "submitted", body=body)
+    client, _user = signed_in(app)
+
+    html = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+
+    assert claim.reference in html and "Maija Mentori" in html and "Oulu" in html
+    assert "2023-09-22 Joint kick-off meeting" in html or "2023-09-22 Yhteinen aloitustapaaminen" in html
+    assert "per-diem" in html and "travel.public-transport" in html  # the decision with its rules
+    # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
+    assert re.search(rf'<img src="/receipts/{png.id}" alt="Receipt parking.png for expense 2"', html)
+    assert f'href="/receipts/{pdf.id}"' in html and "Open train.pdf" in html
+    with client.get(f"/receipts/{png.id}") as receipt:
+        assert receipt.status_code == 200 and receipt.content_type == "image/png"
+    trail = _table(html, "trail") or html[html.index("Audit trail") :]
+    assert "Created" in trail and "Draft → Submitted" in trail
+    # A submitted claim offers check, return and reject, but not approve or pay.
+    assert "check-version" in html and "return-reason" in html and "reject-reason" in html
+    assert "approve-version" not in html and "pay-reference" not in html
+
+
+def test_claim_page_of_unknown_claim_is_not_found(app):
+    client, _user = signed_in(app)
+    assert client.get("/finance/claims/999").status_code == 404
+
+
+def test_check_approve_and_pay_through_the_pages_by_two_officers(app):
+    claim = make_claim(status="submitted")
+    checker_client, checker = signed_in(app)
+    approver_client, approver = signed_in(app)
+
+    page = checker_client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    answer = post_form(checker_client, f"/finance/claims/{claim.id}/check", {"check-version": _version(page, "check")})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/finance/claims/{claim.id}")
+    assert "is checked" in checker_client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert claim.status == "checked" and claim.checked_by_id == checker.id
+
+    page = approver_client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    assert f"Checked by {checker.name}" in page
+    answer = post_form(
+        approver_client, f"/finance/claims/{claim.id}/approve", {"approve-version": _version(page, "approve")}
+    )
+    assert answer.status_code == 302
+    assert claim.status == "approved" and claim.approved_by_id == approver.id
+
+    page = approver_client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    answer = post_form(
+        approver_client,
+        f"/finance/claims/{claim.id}/pay",
+        {"pay-version": _version(page, "pay"), "pay-reference": "RF18 5555"},
+        follow_redirects=True,
+    )
+    assert "is marked paid" in answer.get_data(as_text=True)
+    assert claim.status == "paid" and claim.payment_reference == "RF18 5555"
+    assert _events(claim)[-3:] == [("check", "checked"), ("approve", "approved"), ("pay", "paid")]
+    actors = [e.actor_id for e in db.session.scalars(select_events(claim.id))][-3:]
+    assert actors == [checker.id, approver.id, approver.id]
+
+
+def test_checker_cannot_approve_and_is_told_why(app):
+    client, checker = signed_in(app)
+    claim = make_claim(status="checked", checker=checker)
+
+    page = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    assert re.search(r'<button type="submit" class="button" disabled aria-describedby="approve-why">', page)
+    assert "another finance officer must approve it" in page
+
+    # The server refuses whatever the page showed.
+    answer = post_form(client, f"/finance/claims/{claim.id}/approve", {"approve-version": str(claim.version)})
+    assert answer.status_code == 403
+    assert "You checked this claim, so another officer must approve it." in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert claim.status == "checked" and claim.approved_by_id is None
+    assert ("approve", "approved") not in _events(claim)
+
+
+@pytest.mark.parametrize("action", ["return", "reject"])
+def test_return_and_reject_need_a_reason(app, action):
+    claim = make_claim(status="submitted")
+    before = _events(claim)
+    client, _user = signed_in(app)
+    page = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+
+    answer = post_form(
+        client,
+        f"/finance/claims/{claim.id}/{action}",
+        {f"{action}-version": _version(page, action), f"{action}-reason": "   "},
+    )
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    # The error sits next to the field, tied to it, and is summarised at the top.
+    assert re.search(rf'<p class="error" id="{action}-reason-error">Write the reason', html)
+    assert re.search(rf'aria-describedby="{action}-reason-hint {action}-reason-error"', html)
+    assert f'href="#{action}-reason"' in html
+    db.session.expire_all()
+    assert claim.status == "submitted" and claim.status_reason is None
+    assert _events(claim) == before
+
+
+def test_return_with_reason_sends_the_claim_back(app):
+    claim = make_claim(status="checked")
+    client, _user = signed_in(app)
+    page = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+
+    answer = post_form(
+        client,
+        f"/finance/claims/{claim.id}/return",
+        {"return-version": _version(page, "return"), "return-reason": "The parking receipt is missing."},
+        follow_redirects=True,
+    )
+
+    assert "returned to the mentor" in answer.get_data(as_text=True)
+    assert claim.status == "returned" and claim.status_reason == "The parking receipt is missing."
+    assert "The parking receipt is missing." in answer.get_data(as_text=True)  # in the trail
+
+
+def test_pay_needs_a_reference(app):
+    claim = make_claim(status="approved")
+    client, _user = signed_in(app)
+    page = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+
+    answer = post_form(
+        client, f"/finance/claims/{claim.id}/pay", {"pay-version": _version(page, "pay"), "pay-reference": ""}
+    )
+
+    assert answer.status_code == 422
+    assert 'id="pay-reference-error"' in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert claim.status == "approved"
+
+
+def test_stale_page_is_refused_with_a_message_and_nothing_changes(app):
+    claim = make_claim(status="submitted")
+    client, _user = signed_in(app)
+    page = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    old_version = _version(page, "reject")
+    workflow.check(claim.id, make_user("finance"))  # another officer acts meanwhile
+
+    answer = post_form(
+        client,
+        f"/finance/claims/{claim.id}/reject",
+        {"reject-version": old_version, "reject-reason": "Not a programme session."},
+    )
+
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 409
+    assert "Someone else changed this claim" in html
+    assert "Not a programme session." in html  # what the officer typed is not lost
+    db.session.expire_all()
+    assert claim.status == "checked" and claim.status_reason is None
+    assert ("reject", "rejected") not in _events(claim)
+    assert _version(html, "reject") == str(claim.version)  # the page now carries the current version
+
+
+def test_action_in_the_wrong_state_is_a_message_not_an_error_page(app):
+    claim = make_claim(status="submitted")
+    client, _user = signed_in(app)
+
+    answer = post_form(
+        client, f"/finance/claims/{claim.id}/pay", {"pay-version": str(claim.version), "pay-reference": "RF1"}
+    )
+
+    assert answer.status_code == 409
+    assert "The action was not done" in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert claim.status == "submitted"
+
+
+def test_action_without_csrf_token_is_refused(app):
+    claim = make_claim(status="submitted")
+    client, _user = signed_in(app)
+
+    answer = client.post(f"/finance/claims/{claim.id}/check", data={"check-version": str(claim.version)})
+
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert claim.status == "submitted"
+
+
+# --- access -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["mentor", "actor", "auditor", "admin"])
+def test_other_roles_get_403_on_finance_pages(app, role):
+    claim = make_claim(status="submitted")
+    client, _user = signed_in(app, role)
+
+    assert client.get("/finance/").status_code == 403
+    assert client.get("/finance/handled").status_code == 403
+    assert client.get(f"/finance/claims/{claim.id}").status_code == 403
+    answer = post_form(client, f"/finance/claims/{claim.id}/check", {"check-version": str(claim.version)})
+    assert answer.status_code == 403
+    db.session.expire_all()
+    assert claim.status == "submitted"
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(client):
+    answer = client.get("/finance/")
+    assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
