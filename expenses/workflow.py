@@ -126,8 +126,17 @@ def _event(claim: Claim, actor: User, action: str, source: str | None, reason: s
 
 
 def _commit() -> None:
+    _write(db.session.commit)
+
+
+def _flush() -> None:
+    _write(db.session.flush)
+
+
+def _write(step: Callable[[], None]) -> None:
+    """Flush or commit, turning a concurrent winner into `Stale` and a second active claim into `Ineligible`."""
     try:
-        db.session.commit()
+        step()
     except StaleDataError:
         db.session.rollback()
         raise Stale(_("Someone else changed this claim at the same time. Reload it and try again.")) from None
@@ -232,6 +241,9 @@ def _officer_action(
     claim.status = transition.target
     details = {"warnings": [f["code"] for f in claim.decision["findings"] if f["severity"] == "warning"]}
     _event(claim, user, action, source, text.strip() if text else None, **(details if action == "check" else {}))
+    # Write now: the mail below loads the mentor, and that query's autoflush would otherwise meet a
+    # concurrent officer's change outside _commit, as an unmapped StaleDataError.
+    _flush()
     notifications.claim_changed(claim, action)
     _commit()
     return claim

@@ -45,12 +45,11 @@ def test_return_and_reject_carry_the_reason(api_as, action):
 
 
 @pytest.mark.parametrize(("action", "field"), [("return", "reason"), ("reject", "reason"), ("pay", "reference")])
-@pytest.mark.parametrize("body", [None, {}, {"reason": "  ", "reference": "  "}], ids=["no-body", "empty", "blank"])
-def test_reason_and_reference_are_required(api_as, action, field, body):
+def test_reason_and_reference_are_required(api_as, action, field):
     claim = make_claim(status="approved" if action == "pay" else "submitted")
-    kwargs = {} if body is None else {"json": body}
-    answer = api_as(make_user("finance")).post(f"/claims/{claim.id}/{action}", **kwargs)
-    assert field_names(answer) == [field]
+    api = api_as(make_user("finance"))
+    for body in ({}, {"json": {}}, {"json": {"reason": "  ", "reference": "  "}}):
+        assert field_names(api.post(f"/claims/{claim.id}/{action}", **body)) == [field], body
 
 
 @pytest.mark.parametrize("body", [{"reason": 42}, {"reason": ["a"]}], ids=["number", "list"])
@@ -66,15 +65,17 @@ def test_action_body_that_is_not_an_object_is_422(api_as, data):
     assert field_names(answer) == ["body"]
 
 
-@pytest.mark.parametrize("action", ["check", "approve", "return", "reject", "pay"])
 @pytest.mark.parametrize("role", ["mentor", "auditor", "actor", "admin"])
-def test_only_finance_acts(api_as, action, role):
+def test_only_finance_acts(api_as, role):
     user = make_user(role)
     # A mentor acting on their own claim is still the wrong role.
     claim = make_claim(user if role == "mentor" else None, status="checked")
     events = AuditEvent.query.filter_by(claim_id=claim.id).count()
-    answer = api_as(user).post(f"/claims/{claim.id}/{action}", json={"reason": "x", "reference": "y"})
-    assert answer.status_code == 403
+    api = api_as(user)
+    for action in ("check", "approve", "return", "reject", "pay"):
+        answer = api.post(f"/claims/{claim.id}/{action}", json={"reason": "x", "reference": "y"})
+        assert answer.status_code == 403, action
+        assert answer.json["error"]
     assert AuditEvent.query.filter_by(claim_id=claim.id).count() == events
 
 
