@@ -14,7 +14,7 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _answer(status: int, message: str, **extra: object):
+def _answer(status: int, message: str, /, **extra: object):  # extra may hold a claim "status"
     if _wants_json():
         return jsonify({"error": message, **extra}), status
     return render_template("error.html", status=status, message=message), status

@@ -1,13 +1,154 @@
-"""API routes (placeholder until built)."""
+"""Every route of /api/v1 in one place: authenticate, check the role, read the input, call the workflow, answer.
 
-from flask import jsonify
+The rules of who may do what to which claim live in expenses.workflow; WorkflowError subclasses
+become JSON answers in expenses.errors (403 role, 404 someone else's claim, 409 state, 422 input).
+"""
 
-from expenses.api import bp
-from expenses.extensions import csrf
+from flask import Response, jsonify, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-csrf.exempt(bp)
+from expenses import receipts, workflow
+from expenses.api import bp, inputs, openapi
+from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, api_user, public, roles
+from expenses.api.documents import claim_document, claim_summary, receipt_document, session_document
+from expenses.extensions import db
+from expenses.models import Claim
+from expenses.workflow import Invalid
+from rules import load_calendar
+
+READERS = ("mentor", "finance", "auditor")
+
+
+def language() -> str:
+    """The request's language (?lang=, else Accept-Language, else Finnish) for findings and explanations."""
+    return str(get_locale() or "fi")
+
+
+def claim_response(claim: Claim, status: int = 200) -> Response:
+    response = jsonify(claim_document(claim))
+    response.status_code = status
+    # The version doubles as the ETag so clients can send it back in If-Match.
+    response.set_etag(str(claim.version))
+    if status == 201:
+        response.headers["Location"] = url_for(".claim", claim_id=claim.id)
+    return response
+
+
+@bp.get("/openapi.json")
+@public
+def openapi_json() -> Response:
+    return jsonify(openapi.document())
 
 
 @bp.get("/sessions")
-def sessions():
-    return jsonify([])
+def sessions() -> Response:
+    lang = language()
+    return jsonify([session_document(s, lang) for s in load_calendar().sessions.values()])
+
+
+@bp.post("/claims/preview")
+@roles("mentor", message=MENTORS_ONLY)
+def preview() -> Response:
+    body = inputs.json_body("claim", required=True)
+    decision = workflow.preview(body, api_user(), language(), inputs.claim_id_arg())
+    return jsonify(decision.to_dict())
+
+
+@bp.post("/receipts")
+@roles("mentor", message=MENTORS_ONLY)
+def upload_receipt() -> tuple[Response, int]:
+    upload = request.files.get("file")
+    if upload is None:
+        message = _("Attach the receipt file as the multipart form field 'file'.")
+        raise Invalid(message, errors=[{"field": "file", "message": message}])
+    try:
+        receipt = receipts.store(upload.stream, upload.filename, api_user())
+    except receipts.ReceiptError as e:
+        db.session.rollback()
+        if isinstance(e.__cause__, OSError):  # our disk, not the user's file
+            return jsonify({"error": str(e), "code": "unavailable"}), 503
+        raise Invalid(str(e), errors=[{"field": "file", "message": str(e)}]) from None
+    db.session.commit()
+    return jsonify(receipt_document(receipt)), 201
+
+
+@bp.post("/claims")
+@roles("mentor", message=MENTORS_ONLY)
+def create_claim() -> Response:
+    body = inputs.json_body("claim", required=True)
+    return claim_response(workflow.create(body, api_user(), language()), 201)
+
+
+@bp.get("/claims")
+@roles(*READERS)
+def list_claims() -> Response:
+    user = api_user()
+    query = select(Claim).options(selectinload(Claim.mentor)).order_by(Claim.id)
+    if user.role == "mentor":
+        query = query.where(Claim.mentor_id == user.id)
+    if wanted := inputs.statuses():
+        query = query.where(Claim.status.in_(wanted))
+    if session := request.args.get("session"):
+        query = query.where(Claim.session_id == session)
+    return jsonify([claim_summary(c) for c in db.session.scalars(query)])
+
+
+@bp.get("/claims/<int:claim_id>")
+@roles(*READERS)
+def claim(claim_id: int) -> Response:
+    return claim_response(workflow.get_claim(claim_id, api_user()))
+
+
+@bp.put("/claims/<int:claim_id>")
+@roles("mentor", message=MENTORS_ONLY)
+def update_claim(claim_id: int) -> Response:
+    body = inputs.json_body("claim", required=True)
+    return claim_response(workflow.update(claim_id, body, api_user(), language(), version=inputs.version()))
+
+
+@bp.post("/claims/<int:claim_id>/submit")
+@roles("mentor", message=MENTORS_ONLY)
+def submit(claim_id: int) -> Response:
+    body = inputs.action_body()
+    return claim_response(workflow.submit(claim_id, api_user(), version=inputs.version(body)))
+
+
+@bp.post("/claims/<int:claim_id>/check")
+@roles("finance", message=FINANCE_ONLY)
+def check(claim_id: int) -> Response:
+    body = inputs.action_body()
+    return claim_response(workflow.check(claim_id, api_user(), version=inputs.version(body)))
+
+
+@bp.post("/claims/<int:claim_id>/approve")
+@roles("finance", message=FINANCE_ONLY)
+def approve(claim_id: int) -> Response:
+    body = inputs.action_body()
+    return claim_response(workflow.approve(claim_id, api_user(), version=inputs.version(body)))
+
+
+@bp.post("/claims/<int:claim_id>/return")
+@roles("finance", message=FINANCE_ONLY)
+def return_claim(claim_id: int) -> Response:
+    body = inputs.action_body()
+    reason = inputs.text(body, "reason")
+    return claim_response(workflow.return_for_correction(claim_id, api_user(), reason, version=inputs.version(body)))
+
+
+@bp.post("/claims/<int:claim_id>/reject")
+@roles("finance", message=FINANCE_ONLY)
+def reject(claim_id: int) -> Response:
+    body = inputs.action_body()
+    reason = inputs.text(body, "reason")
+    return claim_response(workflow.reject(claim_id, api_user(), reason, version=inputs.version(body)))
+
+
+@bp.post("/claims/<int:claim_id>/pay")
+@roles("finance", message=FINANCE_ONLY)
+def pay(claim_id: int) -> Response:
+    body = inputs.action_body()
+    reference = inputs.text(body, "reference")
+    return claim_response(workflow.pay(claim_id, api_user(), reference, version=inputs.version(body)))

@@ -1,0 +1,105 @@
+"""Reading API requests: JSON bodies, versions for optimistic locking, text fields; 422 names the field."""
+
+import json
+
+from flask import request
+from flask_babel import gettext as _
+
+from expenses.models import STATUSES
+from expenses.workflow import Invalid
+
+
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(message, errors=[{"field": field, "message": message}])
+
+
+def json_body(field: str, required: bool) -> object:
+    """The request body as JSON, whatever Content-Type says; an empty body is `{}` unless required."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if required:
+            raise _invalid(field, _("The request body is empty. Send the claim as a JSON object."))
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise _invalid(
+            field,
+            _(
+                "The request body is not valid JSON: %(problem)s (line %(line)s, column %(column)s).",
+                problem=e.msg,
+                line=e.lineno,
+                column=e.colno,
+            ),
+        ) from None
+    except (ValueError, RecursionError):  # not UTF-8, or nested beyond reason
+        raise _invalid(field, _("The request body is not valid JSON.")) from None
+
+
+def action_body() -> dict:
+    """The optional body of a finance or submit action: `{"reason"}`, `{"reference"}`, `{"version"}`."""
+    body = json_body("body", required=False)
+    if not isinstance(body, dict):
+        raise _invalid("body", _('The request body must be a JSON object, such as {"reason": "..."}.'))
+    return body
+
+
+def text(body: dict, key: str) -> str:
+    """A text field of an action body; a missing one is empty, so the workflow can say it is needed."""
+    value = body.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(key, _("Must be text."))
+    return value
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def version(body: dict | None = None) -> int | None:
+    """The version the client last saw, from `If-Match` or the body's "version"; None means do not compare."""
+    header = request.headers.get("If-Match", "").strip()
+    from_header = None
+    if header and header != "*":
+        tag = header.removeprefix("W/").strip().strip('"')
+        from_header = _whole(tag)
+        if from_header is None:
+            raise _invalid("If-Match", _('Give the claim\'s version, as in its ETag, such as "3".'))
+    from_body = None
+    if body and body.get("version") is not None:
+        from_body = _whole(body["version"])
+        if from_body is None:
+            raise _invalid("version", _("Give the claim's version as a whole number."))
+    if from_header is not None and from_body is not None and from_header != from_body:
+        raise _invalid("version", _("The version in the body and the If-Match header differ."))
+    return from_header if from_header is not None else from_body
+
+
+def statuses() -> list[str]:
+    """The `status` filter of the claim list (repeatable); unknown statuses are refused, not ignored."""
+    wanted = [s for s in request.args.getlist("status") if s]
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise _invalid(
+            "status", _("Unknown status %(status)s: use one of %(all)s.", status=unknown[0], all=", ".join(STATUSES))
+        )
+    return wanted
+
+
+def claim_id_arg() -> int | None:
+    """`?claim=ID` on a preview: the claim being edited, so it does not count as its own duplicate."""
+    value = request.args.get("claim")
+    if value is None or value == "":
+        return None
+    number = _whole(value)
+    if number is None:
+        raise _invalid("claim", _("Give the claim's number."))
+    return number

@@ -1,0 +1,538 @@
+"""The OpenAPI 3 document of /api/v1: schemas, shared responses and one entry per route, written out by hand.
+
+Kept declarative on purpose: the claim and decision schemas restate DESIGN.md section 4, and the
+paths table restates section 5, so a reader can check one against the other line by line.
+tests/api/test_openapi.py fails when a route of the blueprint is missing here.
+"""
+
+from functools import cache
+
+from apispec import APISpec
+
+from expenses.models import STATUSES
+from rules.decision import LINE_KINDS
+
+JSON = "application/json"
+MONEY = {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$", "example": "89.90"}
+AMOUNT = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "89.90", "description": "more than 0"}
+DAY = {"type": "string", "format": "date", "example": "2023-09-22"}
+LOCAL_TIME = {
+    "type": "string",
+    "example": "2023-09-22T05:50",
+    "description": "ISO 8601; local time in Europe/Helsinki when no offset is given",
+}
+MOMENT = {"type": "string", "format": "date-time", "nullable": True, "description": "Europe/Helsinki, with offset"}
+TEXT = {"type": "string", "maxLength": 500}
+RECEIPT_ID = {"type": "string", "description": "the id of a receipt you uploaded with POST /receipts"}
+
+
+def _expense(kind: str, about: str, required: list[str], **fields: dict) -> dict:
+    return {
+        "type": "object",
+        "description": about,
+        "additionalProperties": False,
+        "required": ["type", "date", *required],
+        "properties": {"type": {"type": "string", "enum": [kind]}, "date": DAY, **fields},
+    }
+
+
+EXPENSES = {
+    "public_transport": _expense(
+        "public_transport",
+        "Train, bus, tram, flight or ferry, per receipt.",
+        ["amount"],
+        amount=AMOUNT,
+        description=TEXT,
+        receipt=RECEIPT_ID,
+    ),
+    "own_car": _expense(
+        "own_car",
+        "Own car: kilometres driven, with passengers for the passenger increment.",
+        ["km"],
+        km={"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})?$"}]},
+        passengers={"type": "integer", "minimum": 0, "default": 0},
+        route=TEXT,
+        description=TEXT,
+    ),
+    "taxi": _expense(
+        "taxi",
+        "Taxi, per receipt, with the reason a taxi was needed.",
+        ["amount"],
+        amount=AMOUNT,
+        reason=TEXT,
+        description=TEXT,
+        receipt=RECEIPT_ID,
+    ),
+    "accommodation": _expense(
+        "accommodation",
+        "Hotel, per receipt.",
+        ["amount"],
+        amount=AMOUNT,
+        nights={"type": "integer", "minimum": 1, "default": 1},
+        description=TEXT,
+        receipt=RECEIPT_ID,
+    ),
+    "night_travel": _expense("night_travel", "Asks for the night-travel allowance on that date.", [], description=TEXT),
+    "other": _expense(
+        "other",
+        "A necessary cost such as parking, per receipt.",
+        ["amount"],
+        amount=AMOUNT,
+        description=TEXT,
+        receipt=RECEIPT_ID,
+    ),
+    "meal": _expense(
+        "meal",
+        "Accepted so that the answer is clear: meals are covered by the daily allowance (expense_not_reimbursable).",
+        [],
+        amount=AMOUNT,
+        description=TEXT,
+        receipt=RECEIPT_ID,
+    ),
+}
+
+SCHEMAS: dict[str, dict] = {
+    "ClaimBody": {
+        "type": "object",
+        "description": "The claim document of DESIGN.md section 4. The claimant comes from the token's user, "
+        "never from the body.",
+        "additionalProperties": False,
+        "required": ["session", "trip"],
+        "properties": {
+            "session": {**DAY, "description": "the session's id: its date (GET /sessions)"},
+            "trip": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["start_place", "distance_km", "departure", "return"],
+                "properties": {
+                    "start_place": TEXT,
+                    "distance_km": {
+                        "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
+                        "description": "one-way distance from the start place to the venue",
+                    },
+                    "departure": LOCAL_TIME,
+                    "return": {**LOCAL_TIME, "description": "after the departure; local time without an offset"},
+                },
+            },
+            "free_meals": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 5},
+                "description": "free meals per travel day (24-hour periods from departure); missing days count 0",
+            },
+            "expenses": {
+                "type": "array",
+                "maxItems": 100,
+                "items": {
+                    "oneOf": [{"$ref": f"#/components/schemas/Expense_{k}"} for k in EXPENSES],
+                    "discriminator": {
+                        "propertyName": "type",
+                        "mapping": {k: f"#/components/schemas/Expense_{k}" for k in EXPENSES},
+                    },
+                },
+            },
+        },
+    },
+    **{f"Expense_{kind}": schema for kind, schema in EXPENSES.items()},
+    "Decision": {
+        "type": "object",
+        "description": "What the claim reimburses, line by line, with every problem found (DESIGN.md section 4).",
+        "required": ["ruleset", "eligible", "lines", "findings", "total"],
+        "properties": {
+            "ruleset": {"type": "string", "nullable": True, "example": "fi-state-2023"},
+            "eligible": {"type": "boolean"},
+            "lines": {"type": "array", "items": "Line"},
+            "findings": {"type": "array", "items": "Finding"},
+            "total": {**MONEY, "description": '"0.00" when not eligible'},
+        },
+    },
+    "Line": {
+        "type": "object",
+        "required": ["kind", "quantity", "rate", "amount", "rule", "explanation"],
+        "properties": {
+            "kind": {"type": "string", "enum": list(LINE_KINDS)},
+            "quantity": {"type": "string", "example": "1"},
+            "rate": MONEY,
+            "amount": MONEY,
+            "rule": {"type": "string", "example": "per-diem.full"},
+            "explanation": {"type": "string", "description": "in the request's language"},
+        },
+    },
+    "Finding": {
+        "type": "object",
+        "required": ["code", "severity", "message", "expense"],
+        "properties": {
+            "code": {"type": "string", "example": "receipt_missing"},
+            "severity": {"type": "string", "enum": ["error", "warning"]},
+            "message": {"type": "string", "description": "in the request's language"},
+            "expense": {"type": "integer", "nullable": True, "description": "index into expenses"},
+        },
+    },
+    "Person": {
+        "type": "object",
+        "nullable": True,
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "role": {"type": "string"}},
+    },
+    "ClaimSummary": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "reference": {"type": "string", "example": "MK-2023-000042"},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "version": {"type": "integer", "description": 'send back in If-Match (or as "version") to act on it'},
+            "session": DAY,
+            "mentor": "Person",
+            "total": MONEY,
+            "eligible": {"type": "boolean"},
+            "has_warnings": {"type": "boolean"},
+            "created_at": MOMENT,
+            "submitted_at": MOMENT,
+            "updated_at": MOMENT,
+        },
+    },
+    "Claim": {
+        "allOf": [
+            "ClaimSummary",
+            {
+                "type": "object",
+                "properties": {
+                    "language": {"type": "string", "enum": ["fi", "sv", "en"]},
+                    "claim": "ClaimBody",
+                    "decision": "Decision",
+                    "status_reason": {"type": "string", "nullable": True},
+                    "checked_by": "Person",
+                    "checked_at": MOMENT,
+                    "approved_by": "Person",
+                    "approved_at": MOMENT,
+                    "paid_at": MOMENT,
+                    "payment_reference": {"type": "string", "nullable": True},
+                    "history": {"type": "array", "items": "Event"},
+                },
+            },
+        ]
+    },
+    "Event": {
+        "type": "object",
+        "description": "One entry of the audit trail.",
+        "properties": {
+            "action": {
+                "type": "string",
+                "enum": ["create", "update", "submit", "check", "approve", "return", "reject", "pay"],
+            },
+            "who": "Person",
+            "when": MOMENT,
+            "from": {"type": "string", "nullable": True},
+            "to": {"type": "string"},
+            "reason": {"type": "string", "nullable": True},
+            "details": {"type": "object"},
+        },
+    },
+    "Session": {
+        "type": "object",
+        "properties": {
+            "id": DAY,
+            "programme": {"type": "string"},
+            "programme_name": {"type": "string"},
+            "date": DAY,
+            "start": {"type": "string", "format": "date-time"},
+            "end": {"type": "string", "format": "date-time"},
+            "place": {"type": "string"},
+            "mode": {"type": "string", "enum": ["in_person", "remote"]},
+            "title": {"type": "string", "description": "in the request's language"},
+            "reimbursable": {"type": "boolean"},
+            "claim_deadline": {**DAY, "nullable": True},
+        },
+    },
+    "Receipt": {
+        "type": "object",
+        "required": ["id", "sha256", "content_type", "size"],
+        "properties": {
+            "id": {"type": "string"},
+            "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+            "content_type": {"type": "string", "enum": ["application/pdf", "image/jpeg", "image/png"]},
+            "size": {"type": "integer"},
+        },
+    },
+    "Action": {
+        "type": "object",
+        "properties": {"version": {"type": "integer", "description": "optional; same as If-Match"}},
+    },
+    "Reason": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"}},
+    },
+    "Payment": {
+        "type": "object",
+        "required": ["reference"],
+        "properties": {"reference": {"type": "string", "maxLength": 100}, "version": {"type": "integer"}},
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "description": "Every refusal: `error` says why in the request's language; `code` is stable.",
+        "properties": {
+            "error": {"type": "string"},
+            "code": {"type": "string", "example": "wrong_state"},
+            "status": {"type": "string", "description": "the claim's status, on wrong_state"},
+            "findings": {"type": "array", "items": "Finding", "description": "on ineligible / duplicate_claim"},
+        },
+    },
+    "ValidationError": {
+        "type": "object",
+        "required": ["errors"],
+        "properties": {
+            "error": {"type": "string"},
+            "code": {"type": "string", "enum": ["invalid"]},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["field", "message"],
+                    "properties": {
+                        "field": {"type": "string", "example": "expenses[0].amount"},
+                        "message": {"type": "string", "example": "must not be negative"},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def _error(description: str, schema: str = "Error") -> dict:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+RESPONSES = {
+    "Unauthorized": {
+        **_error("No token, or not a valid one."),
+        "headers": {"WWW-Authenticate": {"schema": {"type": "string", "example": 'Bearer realm="api"'}}},
+    },
+    "Forbidden": _error("The token's user has the wrong role for this."),
+    "NotFound": _error("No such claim, or someone else's."),
+    "Conflict": _error(
+        "Wrong state for this (wrong_state), changed by someone else since the version given (changed), "
+        "or not eligible (ineligible, with findings)."
+    ),
+    "Invalid": _error("Malformed input: every problem with the field it concerns.", "ValidationError"),
+}
+
+PARAMETERS = {
+    "claim_id": ("path", {"schema": {"type": "integer"}, "description": "the claim's id"}),
+    "If-Match": (
+        "header",
+        {
+            "schema": {"type": "string"},
+            "required": False,
+            "description": "the claim's version (its ETag); when it is stale the answer is 409 changed",
+        },
+    ),
+    "Accept-Language": (
+        "header",
+        {"schema": {"type": "string", "example": "fi"}, "required": False, "description": "fi, sv or en"},
+    ),
+}
+
+
+def _json(schema: object, description: str) -> dict:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _claim_answer(description: str) -> dict:
+    return {**_json("Claim", description), "headers": {"ETag": {"schema": {"type": "string"}}}}
+
+
+def _operation(summary: str, who: str, responses: dict, body: dict | None = None, **extra: object) -> dict:
+    operation: dict = {"summary": summary, "description": f"Who: {who}.", "responses": responses, **extra}
+    if body is not None:
+        operation["requestBody"] = body
+    operation.setdefault("parameters", []).append("Accept-Language")
+    return operation
+
+
+def _body(schema: str, required: bool = True) -> dict:
+    return {"required": required, "content": {JSON: {"schema": schema}}}
+
+
+AUTH = {"401": "Unauthorized", "403": "Forbidden"}
+ON_CLAIM = {**AUTH, "404": "NotFound", "409": "Conflict", "422": "Invalid"}
+
+
+def _action(summary: str, who: str, body: str = "Action", required: bool = False) -> dict:
+    return {
+        "post": _operation(
+            summary,
+            who,
+            {"200": _claim_answer("The claim after the action."), **ON_CLAIM},
+            _body(body, required),
+            tags=["finance" if who.startswith("finance") else "claims"],
+            parameters=["If-Match"],
+        )
+    }
+
+
+PATHS: dict[str, dict] = {
+    "/openapi.json": {
+        "get": _operation(
+            "This document",
+            "anyone, no token",
+            {"200": {"description": "The OpenAPI document.", "content": {JSON: {"schema": {"type": "object"}}}}},
+            security=[],
+            tags=["meta"],
+        )
+    },
+    "/sessions": {
+        "get": _operation(
+            "The programme's sessions, with whether each is reimbursable",
+            "anyone signed in",
+            {"200": _json({"type": "array", "items": "Session"}, "Every session, by date."), "401": "Unauthorized"},
+            tags=["sessions"],
+        )
+    },
+    "/claims/preview": {
+        "post": _operation(
+            "The decision a claim would get; nothing is stored",
+            "mentor",
+            {"200": _json("Decision", "The decision."), **AUTH, "422": "Invalid"},
+            _body("ClaimBody"),
+            tags=["claims"],
+            parameters=[
+                {
+                    "name": "claim",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "integer"},
+                    "description": "the claim being edited, so that it is not its own duplicate",
+                }
+            ],
+        )
+    },
+    "/receipts": {
+        "post": _operation(
+            "Upload a receipt (PDF, JPEG or PNG, at most 10 MB), to refer to from a claim's expenses",
+            "mentor",
+            {"201": _json("Receipt", "Stored."), **AUTH, "413": _error("The request is too large."), "422": "Invalid"},
+            {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            },
+            tags=["claims"],
+        )
+    },
+    "/claims": {
+        "get": _operation(
+            "Claims: a mentor's own; finance and auditors see all",
+            "mentor, finance, auditor",
+            {"200": _json({"type": "array", "items": "ClaimSummary"}, "Claims by id."), **AUTH, "422": "Invalid"},
+            tags=["claims"],
+            parameters=[
+                {
+                    "name": "status",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "array", "items": {"type": "string", "enum": list(STATUSES)}},
+                    "style": "form",
+                    "explode": True,
+                    "description": "only claims in these statuses (repeat the parameter for several)",
+                },
+                {"name": "session", "in": "query", "required": False, "schema": DAY, "description": "a session id"},
+            ],
+        ),
+        "post": _operation(
+            "Create a draft claim",
+            "mentor",
+            {
+                "201": {
+                    **_claim_answer("The draft, with its decision."),
+                    "headers": {
+                        "ETag": {"schema": {"type": "string"}},
+                        "Location": {"schema": {"type": "string"}},
+                    },
+                },
+                **AUTH,
+                "409": _error("You already have a claim for this session (findings: duplicate_claim)."),
+                "422": "Invalid",
+            },
+            _body("ClaimBody"),
+            tags=["claims"],
+        ),
+    },
+    "/claims/{claim_id}": {
+        "parameters": ["claim_id"],
+        "get": _operation(
+            "A claim: body, decision, status, version and history",
+            "its mentor, finance, auditor",
+            {"200": _claim_answer("The claim."), **AUTH, "404": "NotFound"},
+            tags=["claims"],
+        ),
+        "put": _operation(
+            "Replace the claim's body",
+            "its mentor, while draft or returned",
+            {"200": _claim_answer("The claim with its new decision."), **ON_CLAIM},
+            _body("ClaimBody"),
+            tags=["claims"],
+            parameters=["If-Match"],
+        ),
+    },
+    "/claims/{claim_id}/submit": {
+        "parameters": ["claim_id"],
+        **_action("Submit to finance (409 ineligible with the findings when it has errors)", "its mentor"),
+    },
+    "/claims/{claim_id}/check": {
+        "parameters": ["claim_id"],
+        **_action("Check the claim (asiatarkastus)", "finance"),
+    },
+    "/claims/{claim_id}/approve": {
+        "parameters": ["claim_id"],
+        **_action("Approve a checked claim (hyväksyntä)", "finance, not the officer who checked it"),
+    },
+    "/claims/{claim_id}/return": {
+        "parameters": ["claim_id"],
+        **_action("Return for correction, with the reason", "finance", "Reason", True),
+    },
+    "/claims/{claim_id}/reject": {
+        "parameters": ["claim_id"],
+        **_action("Reject, with the reason", "finance", "Reason", True),
+    },
+    "/claims/{claim_id}/pay": {
+        "parameters": ["claim_id"],
+        **_action("Mark an approved claim paid, with the payment reference", "finance", "Payment", True),
+    },
+}
+
+
+@cache
+def document() -> dict:
+    """The OpenAPI document; built once, it does not depend on the request."""
+    spec = APISpec(
+        title="Mentor travel claims API",
+        version="1",
+        openapi_version="3.0.3",
+        info={
+            "description": "Travel claims of the mentoring programme's mentors under the state travel regulation. "
+            "Send `Authorization: Bearer TOKEN` (`flask --app wsgi users token EMAIL`). Human texts follow "
+            "Accept-Language (fi, sv, en)."
+        },
+        servers=[{"url": "/api/v1"}],
+        security=[{"bearer": []}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in SCHEMAS.items():
+        spec.components.schema(name, schema)
+    for name, response in RESPONSES.items():
+        spec.components.response(name, response)
+    for name, (location, parameter) in PARAMETERS.items():
+        spec.components.parameter(name, location, parameter)
+    for path, item in PATHS.items():
+        parameters = item.get("parameters")
+        operations = {method: operation for method, operation in item.items() if method != "parameters"}
+        spec.path(path=path, operations=operations, parameters=parameters)
+    return spec.to_dict()
