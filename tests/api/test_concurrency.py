@@ -11,7 +11,7 @@ import threading
 import pytest
 from flask import Flask
 
-from expenses import workflow
+from expenses import audit
 from expenses.models import AuditEvent, Claim
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_claim, make_token, make_user
@@ -29,7 +29,7 @@ pytestmark = [
 def _race(app: Flask, monkeypatch, requests: list[tuple[str, str, dict]]) -> list[int]:
     """Send the requests from one thread each, all held between loading the claim and committing."""
     barrier = threading.Barrier(len(requests), timeout=10)
-    record = workflow._event
+    record = audit.record
 
     def held(*args, **kwargs):
         # The workflow records the event after loading the claim and passing every check, and
@@ -37,7 +37,7 @@ def _race(app: Flask, monkeypatch, requests: list[tuple[str, str, dict]]) -> lis
         barrier.wait()
         record(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "_event", held)
+    monkeypatch.setattr(audit, "record", held)
     statuses: list[int | None] = [None] * len(requests)
 
     def send(i: int, token: str, path: str, body: dict) -> None:
