@@ -22,7 +22,7 @@ users = AppGroup("users", help="Manage users.")
 def create_user_command(email: str, name: str, role: str) -> None:
     """Create a user; the password is read from standard input."""
     password = (
-        sys.stdin.readline().rstrip("\n")
+        sys.stdin.readline().rstrip("\r\n")
         if not sys.stdin.isatty()
         else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
@@ -58,7 +58,11 @@ def demo_command() -> None:
 @click.command("notify-waiting")
 def notify_waiting_command() -> None:
     """E-mail finance the claims that have waited longer than EXPENSES_WAITING_DAYS."""
-    click.echo(f"{notifications.remind_finance()} waiting claim(s) reported.")
+    try:
+        reported = notifications.remind_finance()
+    except notifications.MailError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{reported} waiting claim(s) reported.")
 
 
 def init_app(app: Flask) -> None:
