@@ -3,11 +3,12 @@
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from expenses import notifications
 from expenses.accounts import AccountError, create_user, find_user, issue_token
+from expenses.config import is_production
 from expenses.demo import seed_demo
 from expenses.extensions import db
 from expenses.models import ROLES
@@ -50,7 +51,11 @@ def token_command(email: str) -> None:
 
 @click.command("demo")
 def demo_command() -> None:
-    """Fill an empty database with a demo roster and one user per role, and print their sign-in details."""
+    """Fill an empty database with demo users, roster and claims, and print the sign-in details."""
+    if is_production(current_app):
+        raise click.ClickException(
+            "The demo data and its well-known password are for development only (EXPENSES_ENV_NAME=development)."
+        )
     for line in seed_demo():
         click.echo(line)
 

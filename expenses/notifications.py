@@ -180,7 +180,12 @@ def _send(app: Flask, messages: list[EmailMessage]) -> list[EmailMessage]:
     config = app.config
     if not config["MAIL_SERVER"]:
         for message in messages:
-            app.logger.info("Mail (not sent, no EXPENSES_MAIL_SERVER):\n%s", message)
+            app.logger.info(
+                "Mail (not sent, no EXPENSES_MAIL_SERVER):\nTo: %s\nSubject: %s\n\n%s",
+                message["To"],
+                message["Subject"],
+                message.get_content().rstrip(),
+            )
         return []
     sent = 0
     failed: list[EmailMessage] = []

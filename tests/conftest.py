@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from sqlalchemy import text
 
 from expenses import create_app
 from expenses.extensions import db
@@ -48,3 +49,32 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(params=DATABASES)
+def empty_app(request, tmp_path):
+    """An app whose database has no tables at all, not even Alembic's: for `db upgrade`."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "test",
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url(request.param, tmp_path),
+            "RECEIPTS_DIR": str(tmp_path / "receipts"),
+            "DOCUMENTS_DIR": str(tmp_path / "documents"),
+            "PASSWORD_HASH_COST": "cheap",
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        _drop_everything()
+        yield app
+        _drop_everything()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
