@@ -4,7 +4,7 @@ import sys
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from expenses import notifications
 from expenses.accounts import AccountError, create_user, find_user, issue_token
@@ -50,6 +50,7 @@ def token_command(email: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Fill an empty database with demo users, roster and claims, and print the sign-in details."""
     if is_production(current_app):
@@ -61,6 +62,7 @@ def demo_command() -> None:
 
 
 @click.command("notify-waiting")
+@with_appcontext
 def notify_waiting_command() -> None:
     """E-mail finance the claims that have waited longer than EXPENSES_WAITING_DAYS."""
     try:
