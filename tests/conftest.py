@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from expenses import create_app
@@ -16,6 +17,21 @@ DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 def database_url(kind: str, tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.sqlite3'}" if kind == "sqlite" else TEST_DATABASE_URL
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request has its own app context, as in production.
+
+    The test itself runs inside an app context; without this, requests would share its `g`, so that
+    Flask-Login's cached user and Flask-WTF's cached CSRF token leaked from one request (and one
+    client) to the next. Afterwards the test's own session is expired, so it sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture(params=DATABASES)
@@ -32,6 +48,7 @@ def app(request, tmp_path):
             "SERVER_NAME": "localhost",
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()

@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import re
 from decimal import Decimal
 
 from flask.testing import FlaskClient
@@ -94,5 +95,12 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
     return workflow.pay(claim.id, approver, "RF18 1234")
 
 
-def sign_in(client: FlaskClient, user: User, password: str = PASSWORD):
-    return client.post("/login", data={"email": user.email, "password": password})
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token of the form on `path` (the tests keep CSRF protection on, as in production)."""
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD, next_path: str | None = None):
+    path = "/login" + (f"?next={next_path}" if next_path else "")
+    return client.post(path, data={"email": user.email, "password": password, "csrf_token": csrf_token(client)})
