@@ -97,7 +97,9 @@ def login():
                 return render_template("auth/login.html", form=form)
             _fresh_session()
             login_user(user)
-            db.session.commit()  # verify_password may have upgraded the hash
+            if session.get("lang"):
+                user.language = session["lang"]  # mail about their claims follows the language they chose
+            db.session.commit()  # also keeps the hash verify_password may have upgraded
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
         db.session.rollback()
         # One message for a wrong e-mail and a wrong password: no telling which accounts exist.

@@ -90,6 +90,16 @@ def test_sign_in_starts_a_new_session_but_keeps_the_language(app, client):
         assert "_user_id" in session
 
 
+def test_language_chosen_before_sign_in_becomes_the_users(app, client):
+    user = make_user("mentor")
+    sign_in(client, user)
+    assert user.language is None  # no choice made: mail follows each claim's language
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+    client.get("/login?lang=sv")
+    sign_in(client, user)
+    assert user.language == "sv"
+
+
 @pytest.mark.parametrize(
     ("target", "lands"),
     [
@@ -225,6 +235,11 @@ def test_language_switch_sets_html_lang_and_is_remembered(app, client):
     assert html_lang(client.get("/login")) == "sv"
     assert html_lang(client.get("/login?lang=en")) == "en"
     assert html_lang(client.get("/login", headers={"Accept-Language": "sv"})) == "en"  # a choice beats the browser
+
+
+def test_language_choice_is_remembered_across_a_redirect(app, client):
+    assert client.get("/?lang=sv").status_code == 302
+    assert html_lang(client.get("/login")) == "sv"
 
 
 def test_unknown_language_is_ignored(app, client):
