@@ -9,6 +9,7 @@ from flask import Flask
 
 PREFIX = "EXPENSES"
 DEV_SECRET_KEY = "development-only-secret-key"
+DEV_BASE_URL = "http://127.0.0.1:5000"
 MIN_SECRET_KEY_LENGTH = 32
 #: Where the service runs. Anything but development and test is run as production, and an unset
 #: EXPENSES_ENV_NAME means production: a forgotten variable must not start a server with a public key.
@@ -49,7 +50,7 @@ def defaults(app: Flask) -> dict:
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
         "ENV_NAME": "production",
         # The service's address as people reach it, for links in mail sent outside a request (commands).
-        "BASE_URL": "http://127.0.0.1:5000",
+        "BASE_URL": DEV_BASE_URL,
         "WAITING_DAYS": 5,
         # Volunteers' yearly tax-free limits (reference A15): per-diem days and kilometre-allowance euros.
         "VOLUNTEER_MAX_DAYS": 20,
@@ -113,6 +114,11 @@ def is_production(app: Flask) -> bool:
 
 
 def _refuse_unsafe(app: Flask) -> None:
+    if app.config["MAIL_SERVER"] and app.config["BASE_URL"] == DEV_BASE_URL:
+        raise ConfigError(
+            f"{_env('BASE_URL')} must be the service's public address (such as https://matkat.example.fi) "
+            "when mail is sent: the links in the mail use it."
+        )
     secret = app.config["SECRET_KEY"]
     if secret == DEV_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(

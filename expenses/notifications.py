@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, url_for
+from flask import Flask, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, or_, select
@@ -60,9 +60,13 @@ def _message(to: User, subject: str, body: str, language: str) -> EmailMessage:
 
 
 def _link(endpoint: str, **values: object) -> str:
-    """An absolute link into the service: the request's own address, else EXPENSES_BASE_URL (commands)."""
+    """An absolute link into the service at EXPENSES_BASE_URL.
+
+    Not the request's own address: behind a reverse proxy that would be the inner http:// one, and
+    commands have no request at all.
+    """
     try:
-        if has_request_context() or current_app.config.get("SERVER_NAME"):
+        if current_app.config.get("SERVER_NAME"):
             return url_for(endpoint, _external=True, **values)
         base = urlsplit(current_app.config["BASE_URL"])
         adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")

@@ -78,6 +78,14 @@ def test_paths_and_database_come_from_the_environment(env, tmp_path):
     assert (tmp_path / "r2").is_dir()  # made at start-up, so the first upload cannot fail on it
 
 
+def test_production_mail_needs_the_public_address(env):
+    env(SECRET_KEY=GOOD_SECRET, MAIL_SERVER="smtp.example.fi")
+    with pytest.raises(ConfigError, match="EXPENSES_BASE_URL must be the service's public address"):
+        create_app()
+    env(BASE_URL="https://matkat.example.fi")
+    assert create_app().config["BASE_URL"] == "https://matkat.example.fi"
+
+
 def test_development_runs_with_the_built_in_key(env):
     env(ENV_NAME="development")
     app = create_app()
