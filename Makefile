@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app wsgi
 
 .PHONY: run test lint bench clean
 
@@ -15,14 +16,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# The embedded default: SQLite in instance/, the demo programme, roster and one user per role.
+# A development server on your own machine: SQLite in instance/, the built-in secret key, mail
+# written to the log, and demo users and claims. Production is described in README.md.
+run: export EXPENSES_ENV_NAME ?= development
+run: export EXPENSES_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP)
-	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi demo
-	$(BIN)/flask --app wsgi run --port $(PORT)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo
+	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as one of the demo users above. Ctrl+C stops the server."
+	@echo
+	$(FLASK) run --port $(PORT)
 
+# PYTEST_ARGS: more options for pytest, e.g. PYTEST_ARGS="-x tests/web".
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -1,5 +1,16 @@
 """WSGI entry point: `flask --app wsgi …`, `gunicorn wsgi:app`."""
 
-from expenses import create_app
+import sys
 
-app = create_app()
+from expenses import create_app
+from expenses.config import ConfigError
+
+#: Gunicorn stops (instead of restarting the worker forever) when a worker exits with this code.
+BOOT_ERROR = 3
+
+try:
+    app = create_app()
+except ConfigError as error:
+    # One plain line instead of a traceback, whether started by `flask` or by gunicorn.
+    print(f"Cannot start the travel-claim service: {error}", file=sys.stderr)
+    raise SystemExit(BOOT_ERROR) from None

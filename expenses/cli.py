@@ -4,11 +4,12 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from expenses import audit, backup, notifications
 from expenses.accounts import AccountError, create_user, find_user, issue_token
+from expenses.config import is_production
 from expenses.demo import seed_demo
 from expenses.extensions import db
 from expenses.models import ROLES
@@ -23,7 +24,7 @@ users = AppGroup("users", help="Manage users.")
 def create_user_command(email: str, name: str, role: str) -> None:
     """Create a user; the password is read from standard input."""
     password = (
-        sys.stdin.readline().rstrip("\n")
+        sys.stdin.readline().rstrip("\r\n")
         if not sys.stdin.isatty()
         else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
@@ -50,16 +51,26 @@ def token_command(email: str) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
-    """Fill an empty database with a demo roster and one user per role, and print their sign-in details."""
+    """Fill an empty database with demo users, roster and claims, and print the sign-in details."""
+    if is_production(current_app):
+        raise click.ClickException(
+            "The demo data and its well-known password are for development only (EXPENSES_ENV_NAME=development)."
+        )
     for line in seed_demo():
         click.echo(line)
 
 
 @click.command("notify-waiting")
+@with_appcontext
 def notify_waiting_command() -> None:
     """E-mail finance the claims that have waited longer than EXPENSES_WAITING_DAYS."""
-    click.echo(f"{notifications.remind_finance()} waiting claim(s) reported.")
+    try:
+        reported = notifications.remind_finance()
+    except notifications.MailError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{reported} waiting claim(s) reported.")
 
 
 def init_app(app: Flask) -> None:

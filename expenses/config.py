@@ -1,11 +1,37 @@
 """Configuration: defaults, then `EXPENSES_*` environment variables, then test overrides."""
 
+import logging
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from flask import Flask
 
+PREFIX = "EXPENSES"
 DEV_SECRET_KEY = "development-only-secret-key"
+DEV_BASE_URL = "http://127.0.0.1:5000"
+MIN_SECRET_KEY_LENGTH = 32
+#: Where the service runs. Anything but development and test is run as production, and an unset
+#: EXPENSES_ENV_NAME means production: a forgotten variable must not start a server with a public key.
+ENVIRONMENTS = ("production", "development", "test")
+
+#: Settings kept exactly as written in the environment. `from_prefixed_env` reads values as JSON,
+#: which would turn a secret key of digits into a number and strip the quotes from `"…"`.
+TEXT_SETTINGS = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "RECEIPTS_DIR",
+    "DOCUMENTS_DIR",
+    "ENV_NAME",
+    "BASE_URL",
+    "MAIL_SERVER",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_SENDER",
+    "PASSWORD_HASH_COST",
+)
+INT_SETTINGS = ("MAIL_PORT", "WAITING_DAYS", "VOLUNTEER_MAX_DAYS", "MAX_RECEIPT_BYTES", "MAX_CONTENT_LENGTH")
+FLAG_SETTINGS = ("MAIL_USE_TLS",)
 
 
 class ConfigError(RuntimeError):
@@ -29,7 +55,9 @@ def defaults(app: Flask) -> dict:
         "MAX_RECEIPT_BYTES": 10 * 1024 * 1024,
         # A form may carry several receipts; beyond this the request is refused with 413.
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,
-        "ENV_NAME": "development",
+        "ENV_NAME": "production",
+        # The service's address as people reach it, for links in mail sent outside a request (commands).
+        "BASE_URL": DEV_BASE_URL,
         "WAITING_DAYS": 5,
         # Volunteers' yearly tax-free limits (reference A15): per-diem days and kilometre-allowance euros.
         "VOLUNTEER_MAX_DAYS": 20,
@@ -48,22 +76,81 @@ def defaults(app: Flask) -> dict:
     }
 
 
+def _env(name: str) -> str:
+    return f"{PREFIX}_{name}"
+
+
+def _from_environment(app: Flask) -> None:
+    app.config.from_prefixed_env(PREFIX)
+    for key in TEXT_SETTINGS:
+        raw = os.environ.get(_env(key))
+        if raw is not None:
+            app.config[key] = raw
+
+
+def _normalise(app: Flask) -> None:
+    """Check and convert the settings that are not text, naming the variable that is wrong."""
+    config = app.config
+    for key in INT_SETTINGS:
+        try:
+            config[key] = int(config[key])
+        except (TypeError, ValueError):
+            raise ConfigError(f"{_env(key)} must be a whole number, not {config[key]!r}.") from None
+    for key in FLAG_SETTINGS:
+        value = config[key]
+        if isinstance(value, str):
+            if value.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+                raise ConfigError(f"{_env(key)} must be true or false, not {value!r}.")
+            value = value.strip().lower() in ("1", "true", "yes", "on")
+        config[key] = bool(value)
+    try:
+        config["VOLUNTEER_MAX_KM_EUR"] = Decimal(str(config["VOLUNTEER_MAX_KM_EUR"]))
+    except InvalidOperation:
+        raise ConfigError(
+            f"{_env('VOLUNTEER_MAX_KM_EUR')} must be an amount in euros, not {config['VOLUNTEER_MAX_KM_EUR']!r}."
+        ) from None
+    if not isinstance(config["SECRET_KEY"], str | bytes):
+        config["SECRET_KEY"] = str(config["SECRET_KEY"])
+    config["ENV_NAME"] = str(config["ENV_NAME"]).strip().lower()
+    if config["ENV_NAME"] not in ENVIRONMENTS:
+        raise ConfigError(f"{_env('ENV_NAME')} must be one of {', '.join(ENVIRONMENTS)}, not {config['ENV_NAME']!r}.")
+
+
+def is_production(app: Flask) -> bool:
+    return app.config["ENV_NAME"] == "production" and not app.testing
+
+
+def _refuse_unsafe(app: Flask) -> None:
+    if app.config["MAIL_SERVER"] and app.config["BASE_URL"] == DEV_BASE_URL:
+        raise ConfigError(
+            f"{_env('BASE_URL')} must be the service's public address (such as https://matkat.example.fi) "
+            "when mail is sent: the links in the mail use it."
+        )
+    secret = app.config["SECRET_KEY"]
+    if secret == DEV_SECRET_KEY or len(secret) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"{_env('SECRET_KEY')} must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} characters "
+            'in production (for example: python -c "import secrets; print(secrets.token_urlsafe(48))"). '
+            f"For a development server on your own machine set {_env('ENV_NAME')}=development instead "
+            "(`make run` does)."
+        )
+
+
 def configure(app: Flask, overrides: dict | None) -> None:
     """Apply defaults, the environment and overrides, then refuse unsafe production settings."""
     app.config.from_mapping(defaults(app))
-    app.config.from_prefixed_env("EXPENSES")
+    _from_environment(app)
     if overrides:
         app.config.from_mapping(overrides)
+    _normalise(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    development = app.config["ENV_NAME"] in ("development", "test") or app.testing
-    if not development:
-        if app.config["SECRET_KEY"] == DEV_SECRET_KEY or len(str(app.config["SECRET_KEY"])) < 32:
-            raise ConfigError(
-                "EXPENSES_SECRET_KEY must be set to a random value of at least 32 characters in production "
-                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))").'
-            )
+    if is_production(app):
+        _refuse_unsafe(app)
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    else:
+        # Development shows what production leaves to its log configuration, e.g. mail not sent.
+        app.logger.setLevel(logging.INFO)
     for key in ("RECEIPTS_DIR", "DOCUMENTS_DIR"):
         os.makedirs(app.config[key], exist_ok=True)

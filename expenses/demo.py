@@ -1,10 +1,13 @@
 """The demo data `make run` starts with: one user per role, a roster, and a few claims."""
 
-from sqlalchemy import select
+import io
 
-from expenses.accounts import create_user
+from sqlalchemy import func, select
+
+from expenses import receipts, workflow
+from expenses.accounts import create_user, find_user
 from expenses.extensions import db
-from expenses.models import RosterEntry, User
+from expenses.models import Claim, RosterEntry, User
 
 PROGRAMME = "hankinta-suomi-2023-2024"
 DEMO_PASSWORD = "demo-password-2024"
@@ -19,14 +22,108 @@ DEMO_USERS = (
 )
 
 
+def _ticket_pdf(text: str) -> bytes:
+    """A one-page PDF saying `text`: a receipt file that opens in any viewer."""
+    stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def _car_trip(session: str, start: str, km: int, leave: str, back: str) -> dict:
+    return {
+        "session": session,
+        "trip": {
+            "start_place": start,
+            "distance_km": km,
+            "departure": f"{session}T{leave}",
+            "return": f"{session}T{back}",
+        },
+        "expenses": [
+            {"type": "own_car", "date": session, "km": 2 * km, "passengers": 0, "route": f"{start}–Helsinki–{start}"}
+        ],
+    }
+
+
+def _demo_claims(users: dict[str, User]) -> None:
+    """Claims in the states each role has something to do with, made through the workflow like real ones."""
+    maija, matti = users["mentor@example.fi"], users["mentor2@example.fi"]
+    checker, approver = users["finance@example.fi"], users["finance2@example.fi"]
+
+    # Maija: the kick-off paid (the auditor's view), the closing submitted (finance's queue).
+    paid = workflow.create(_car_trip("2023-09-22", "Tampere", 178, "09:30", "19:45"), maija, "fi")
+    workflow.submit(paid.id, maija)
+    workflow.check(paid.id, checker)
+    workflow.approve(paid.id, approver)
+    workflow.pay(paid.id, approver, "RF71 2023 0001")
+
+    ticket = receipts.store(io.BytesIO(_ticket_pdf("VR Oulu-Helsinki-Oulu 2024-04-23  142.60 EUR")), "vr.pdf", maija)
+    db.session.commit()
+    train = {
+        "session": "2024-04-23",
+        "trip": {
+            "start_place": "Oulu",
+            "distance_km": 607,
+            "departure": "2024-04-23T05:20",
+            "return": "2024-04-23T22:10",
+        },
+        "expenses": [
+            {
+                "type": "public_transport",
+                "date": "2024-04-23",
+                "description": "Train Oulu–Helsinki–Oulu",
+                "amount": "142.60",
+                "receipt": ticket.id,
+            }
+        ],
+    }
+    submitted = workflow.create(train, maija, "fi")
+    workflow.submit(submitted.id, maija)
+
+    # Matti: the kick-off checked and waiting for the second officer, the closing returned to him.
+    checked = workflow.create(_car_trip("2023-09-22", "Lahti", 104, "10:15", "18:30"), matti, "fi")
+    workflow.submit(checked.id, matti)
+    workflow.check(checked.id, checker)
+    returned = workflow.create(_car_trip("2024-04-23", "Lahti", 104, "08:00", "17:00"), matti, "fi")
+    workflow.submit(returned.id, matti)
+    workflow.return_for_correction(
+        returned.id, checker, "The kilometres look high for Lahti–Helsinki; check the route and correct them."
+    )
+
+
 def seed_demo() -> list[str]:
-    """Create the demo users if the database has none; return the lines to print."""
-    if db.session.scalar(select(User.id).limit(1)) is None:
+    """Add the demo users and claims unless they are there; return the lines to print.
+
+    Never mixes demo data into a database that already has other users.
+    """
+    if find_user(DEMO_USERS[0][0]) is None:
+        if db.session.scalar(select(User.id).limit(1)) is not None:
+            return ["The database already has users, so no demo data was added."]
         for email, name, role in DEMO_USERS:
             user = create_user(email, name, role, DEMO_PASSWORD)
             if role in ("mentor", "actor"):
                 db.session.add(RosterEntry(programme=PROGRAMME, user_id=user.id, role=role))
         db.session.commit()
+    users = {email: find_user(email) for email, _name, _role in DEMO_USERS}
+    if None not in users.values():
+        mentors = [users["mentor@example.fi"].id, users["mentor2@example.fi"].id]
+        if not db.session.scalar(select(func.count(Claim.id)).where(Claim.mentor_id.in_(mentors))):
+            _demo_claims(users)
     lines = [f"Demo users (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {role:<8} {email}  ({name})" for email, name, role in DEMO_USERS]
     return lines

@@ -23,7 +23,15 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
 
 
+def _remember_choice() -> None:
+    # Also on requests that only redirect and so never ask for the locale (`/?lang=sv` → the home page).
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_remember_choice)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     babel.init_app(app, locale_selector=select_locale, default_timezone="Europe/Helsinki")

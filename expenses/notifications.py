@@ -5,105 +5,251 @@ no SMTP server configured (development) they are written to the log instead.
 """
 
 import smtplib
+import ssl
+from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session, SessionTransaction
+from werkzeug.routing import BuildError
 
 from expenses.extensions import db
+from expenses.formatting import money, status_name
 from expenses.models import Claim, User, utcnow
 
 OUTBOX = "outbox"
-SUBJECTS = {
-    "return": "Your travel claim %(ref)s was returned for correction",
-    "reject": "Your travel claim %(ref)s was rejected",
-    "approve": "Your travel claim %(ref)s was approved",
-    "pay": "Your travel claim %(ref)s was paid",
-}
+#: Messages of the last commit that could not be handed to the SMTP server.
+FAILED = "mail_failed"
+ACTIONS = ("return", "reject", "approve", "pay")
+
+
+class MailError(RuntimeError):
+    """Mail could not be sent; the log has the SMTP server's answer."""
+
+
+@dataclass(frozen=True)
+class _Queued:
+    # The (possibly nested) transaction the message belongs to: rolling it back drops the message.
+    transaction: SessionTransaction | None
+    message: EmailMessage
 
 
 def _queue(message: EmailMessage) -> None:
-    db.session.info.setdefault(OUTBOX, []).append(message)
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(OUTBOX, []).append(_Queued(transaction, message))
 
 
-def _message(to: str, subject: str, body: str) -> EmailMessage:
+def _message(to: User, subject: str, body: str, language: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = to
+    message["To"] = formataddr((to.name, to.email))
     message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_SENDER"].rpartition("@")[2] or None)
+    # Tells auto-responders not to answer: nobody reads the sender's mailbox.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
+    message["Content-Language"] = language  # after set_content, which drops Content-* headers
     return message
 
 
+def _link(endpoint: str, **values: object) -> str:
+    """An absolute link into the service at EXPENSES_BASE_URL.
+
+    Not the request's own address: behind a reverse proxy that would be the inner http:// one, and
+    commands have no request at all.
+    """
+    try:
+        if current_app.config.get("SERVER_NAME"):
+            return url_for(endpoint, _external=True, **values)
+        base = urlsplit(current_app.config["BASE_URL"])
+        adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http")
+        return adapter.build(endpoint, values, force_external=True)
+    except (BuildError, RuntimeError, ValueError):
+        # A missing link must not stop a claim's approval; the mail still says what happened.
+        current_app.logger.warning("No link to %s for a notification", endpoint, exc_info=True)
+        return ""
+
+
+def _language(user: User, fallback: str | None = None) -> str:
+    return user.language or fallback or "fi"
+
+
+def _subject(action: str, reference: str) -> str:
+    # Spelled out one by one so that the strings can be extracted for translation.
+    if action == "return":
+        return _("Your travel claim %(ref)s was returned for correction", ref=reference)
+    if action == "reject":
+        return _("Your travel claim %(ref)s was rejected", ref=reference)
+    if action == "approve":
+        return _("Your travel claim %(ref)s was approved", ref=reference)
+    return _("Your travel claim %(ref)s was paid", ref=reference)
+
+
 def claim_changed(claim: Claim, action: str) -> None:
-    """Tell the mentor that finance returned, rejected, approved or paid their claim."""
-    if action not in SUBJECTS:
+    """Tell the mentor that finance returned, rejected, approved or paid their claim (in their language)."""
+    if action not in ACTIONS:
         return
     mentor = claim.mentor
-    with force_locale(mentor.language or claim.language or "fi"):
-        subject = _(SUBJECTS[action], ref=claim.reference)
+    language = _language(mentor, claim.language)
+    with force_locale(language):
+        subject = _subject(action, claim.reference)
         lines = [_("Hello %(name)s,", name=mentor.name), "", subject + "."]
-        if claim.status_reason and action in ("return", "reject"):
+        if action in ("return", "reject") and claim.status_reason:
             lines += ["", _("Reason: %(reason)s", reason=claim.status_reason)]
-        lines += ["", _("Total: %(total)s €", total=claim.total)]
-        lines += ["", url_for("mentor.show", claim_id=claim.id, _external=True)]
-    _queue(_message(mentor.email, subject, "\n".join(lines)))
+        if action == "return":
+            lines += ["", _("Correct the claim and submit it again.")]
+        if action in ("approve", "pay"):
+            lines += ["", _("Total: %(total)s", total=money(claim.total))]
+        if action == "pay" and claim.payment_reference:
+            lines += [_("Payment reference: %(ref)s", ref=claim.payment_reference)]
+        link = _link("mentor.show", claim_id=claim.id)
+        if link:
+            lines += ["", link]
+        lines += ["", _("This message was sent automatically; please do not reply to it.")]
+    _queue(_message(mentor, subject, "\n".join(lines), language))
+
+
+def waiting_claims(days: int) -> list[Claim]:
+    """Claims waiting for finance longer than `days` that have not been reported since they were submitted."""
+    return list(
+        db.session.scalars(
+            select(Claim)
+            .where(
+                Claim.status.in_(("submitted", "checked")),
+                Claim.submitted_at < utcnow() - timedelta(days=days),
+                # A claim returned and submitted again waits anew, so it may be reported again.
+                or_(Claim.waiting_notified_at.is_(None), Claim.waiting_notified_at < Claim.submitted_at),
+            )
+            .order_by(Claim.submitted_at, Claim.id)
+        )
+    )
 
 
 def remind_finance() -> int:
-    """Mail every finance officer the claims waiting longer than WAITING_DAYS; return how many."""
+    """Mail every finance officer the claims waiting longer than WAITING_DAYS; return how many were reported.
+
+    Each claim is reported once per submission. Raises `MailError` when the mail could not be sent; the
+    claims are then left unreported so that the next run tries again.
+    """
     days = int(current_app.config["WAITING_DAYS"])
-    waiting = db.session.scalars(
-        select(Claim).where(
-            Claim.status.in_(("submitted", "checked")),
-            Claim.submitted_at < utcnow() - timedelta(days=days),
-            Claim.waiting_notified_at.is_(None),
-        )
-    ).all()
+    waiting = waiting_claims(days)
     if not waiting:
         return 0
-    officers = db.session.scalars(select(User).where(User.role == "finance", User.active.is_(True))).all()
-    listing = "\n".join(f"{c.reference}  {c.status}  {c.mentor.name}  {c.total} €" for c in waiting)
+    officers = db.session.scalars(
+        select(User).where(User.role == "finance", User.active.is_(True)).order_by(User.id)
+    ).all()
+    if not officers:
+        current_app.logger.warning("%d claim(s) wait for finance, but there is no active finance user", len(waiting))
+        return 0
     for officer in officers:
-        with force_locale(officer.language or "fi"):
+        language = _language(officer)
+        with force_locale(language):
             subject = _("%(n)s travel claims have waited over %(days)s days", n=len(waiting), days=days)
-        _queue(_message(officer.email, subject, listing))
+            lines = [_("These travel claims have waited for handling over %(days)s days:", days=days), ""]
+            lines += [
+                f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}"
+                + (f"  ({', '.join(_warnings(c))})" if c.has_warnings else "")
+                for c in waiting
+            ]
+            link = _link("review.index")
+            if link:
+                lines += ["", link]
+        _queue(_message(officer, subject, "\n".join(lines), language))
+    now = utcnow()
     for claim in waiting:
-        claim.waiting_notified_at = utcnow()
+        claim.waiting_notified_at = now
+    db.session.info.pop(FAILED, None)
     db.session.commit()
+    if db.session.info.pop(FAILED, None):
+        for claim in waiting:
+            claim.waiting_notified_at = None
+        db.session.commit()
+        raise MailError(_("The reminder could not be sent (see the log); the claims will be reported next time."))
     return len(waiting)
 
 
-def _send(app: Flask, messages: list[EmailMessage]) -> None:
+def _warnings(claim: Claim) -> list[str]:
+    return [f["code"] for f in claim.decision.get("findings", []) if f.get("severity") == "warning"]
+
+
+def _send(app: Flask, messages: list[EmailMessage]) -> list[EmailMessage]:
+    """Hand the messages to the SMTP server (or the log); return those that could not be sent."""
     config = app.config
     if not config["MAIL_SERVER"]:
         for message in messages:
-            app.logger.info("Mail (not sent, no EXPENSES_MAIL_SERVER):\n%s", message)
-        return
+            app.logger.info(
+                "Mail (not sent, no EXPENSES_MAIL_SERVER):\nTo: %s\nSubject: %s\n\n%s",
+                message["To"],
+                message["Subject"],
+                message.get_content().rstrip(),
+            )
+        return []
+    sent = 0
+    failed: list[EmailMessage] = []
     try:
         with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=10) as smtp:
             if config["MAIL_USE_TLS"]:
-                smtp.starttls()
+                # The default context checks the server's certificate; smtplib's own does not.
+                smtp.starttls(context=ssl.create_default_context())
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             for message in messages:
-                smtp.send_message(message)
+                try:
+                    smtp.send_message(message)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+                    # One refused address must not hold back the others.
+                    app.logger.exception("The mail server refused %r to %s", message["Subject"], message["To"])
+                    failed.append(message)
+                else:
+                    app.logger.info("Sent %r to %s", message["Subject"], message["To"])
+                sent += 1
     except (OSError, smtplib.SMTPException):
-        # The claim's change is already committed; a mail failure must not undo or hide it.
-        app.logger.exception("Sending %d notification(s) failed", len(messages))
+        # The change is already committed; a mail failure must not undo or hide it.
+        failed += messages[sent:]
+        app.logger.exception(
+            "Sending %d notification(s) through %s:%s failed",
+            len(messages) - sent,
+            config["MAIL_SERVER"],
+            config["MAIL_PORT"],
+        )
+    return failed
+
+
+def _ancestors(transaction: SessionTransaction | None) -> list[SessionTransaction | None]:
+    chain = [transaction]
+    while transaction is not None:
+        transaction = transaction.parent
+        chain.append(transaction)
+    return chain
 
 
 @event.listens_for(Session, "after_commit")
 def _send_outbox(session: Session) -> None:
-    messages = session.info.pop(OUTBOX, None)
-    if messages:
-        _send(current_app._get_current_object(), messages)
+    # Releasing a savepoint also fires after_commit; mail waits for the outermost transaction.
+    if session.in_nested_transaction():
+        return
+    queued: list[_Queued] = session.info.pop(OUTBOX, None) or []
+    if queued:
+        session.info[FAILED] = _send(current_app._get_current_object(), [q.message for q in queued])
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_outbox(session: Session, previous_transaction: object) -> None:
-    session.info.pop(OUTBOX, None)
+def _drop_outbox(session: Session, previous_transaction: SessionTransaction) -> None:
+    queued: list[_Queued] = session.info.get(OUTBOX) or []
+    outermost = previous_transaction.parent is None
+    kept = [
+        q
+        for q in queued
+        if not (previous_transaction in _ancestors(q.transaction) or (q.transaction is None and outermost))
+    ]
+    if kept:
+        session.info[OUTBOX] = kept
+    else:
+        session.info.pop(OUTBOX, None)

@@ -3,8 +3,8 @@
 import os
 
 import pytest
-from flask import g
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from expenses import create_app
 from expenses.extensions import db
@@ -15,22 +15,23 @@ if os.environ.get("REQUIRE_POSTGRES") == "1" and not TEST_DATABASE_URL:
 DATABASES = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 
 
-class FreshRequestClient(FlaskClient):
-    """A test client whose every request starts with an empty `g`, as in production.
+def database_url(kind: str, tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}" if kind == "sqlite" else TEST_DATABASE_URL
 
-    The app fixture keeps one app context open for the whole test (so tests can use the database
-    directly) and Flask reuses it for requests; without this, Flask-Login's cached user and
-    Flask-WTF's CSRF token would leak from one request, or one client, into the next.
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request has its own app context, as in production.
+
+    The test itself runs inside an app context; without this, requests would share its `g`, so that
+    Flask-Login's cached user and Flask-WTF's cached CSRF token leaked from one request (and one
+    client) to the next. Afterwards the test's own session is expired, so it sees what the request wrote.
     """
 
     def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name)
-        return super().open(*args, **kwargs)
-
-
-def database_url(kind: str, tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'test.sqlite3'}" if kind == "sqlite" else TEST_DATABASE_URL
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture(params=DATABASES)
@@ -47,7 +48,7 @@ def app(request, tmp_path):
             "SERVER_NAME": "localhost",
         }
     )
-    app.test_client_class = FreshRequestClient
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -65,3 +66,32 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture(params=DATABASES)
+def empty_app(request, tmp_path):
+    """An app whose database has no tables at all, not even Alembic's: for `db upgrade`."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "test",
+            "SECRET_KEY": "test-secret-key",
+            "DATABASE_URL": database_url(request.param, tmp_path),
+            "RECEIPTS_DIR": str(tmp_path / "receipts"),
+            "DOCUMENTS_DIR": str(tmp_path / "documents"),
+            "PASSWORD_HASH_COST": "cheap",
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        _drop_everything()
+        yield app
+        _drop_everything()
+        db.engine.dispose()
+
+
+def _drop_everything() -> None:
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -95,11 +95,8 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
     return workflow.pay(claim.id, approver, "RF18 1234")
 
 
-def sign_in(client: FlaskClient, user: User, password: str = PASSWORD):
-    return client.post("/login", data={"email": user.email, "password": password})
-
-
-# Forms carry a CSRF token tied to the session; these helpers send it the way a browser would.
+# Forms carry a CSRF token tied to the session (the tests keep CSRF on, as in production); these
+# helpers send it the way a browser would.
 _CSRF_INPUT = re.compile(r'name="(?:[\w-]+-)?csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -111,10 +108,10 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     return found.group(1)
 
 
-def sign_in_with_csrf(client: FlaskClient, user: User, password: str = PASSWORD):
+def sign_in(client: FlaskClient, user: User, password: str = PASSWORD, next_path: str | None = None):
     """Sign in through the real form, token and all; the session is then renewed, so fetch a new token."""
-    token = csrf_token(client, "/login")
-    return client.post("/login", data={"email": user.email, "password": password, "csrf_token": token})
+    path = "/login" + (f"?next={next_path}" if next_path else "")
+    return client.post(path, data={"email": user.email, "password": password, "csrf_token": csrf_token(client)})
 
 
 def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs):

@@ -4,23 +4,22 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from expenses.schema import ALEMBIC_OPTIONS
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Interpret the config file for Python logging, unless the process has its own logging set up
+# (the tests, or an app that logs somewhere): replacing it would silence the app's loggers.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions["migrate"].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions["migrate"].db.engine
+    # Flask-SQLAlchemy 3: `get_engine()` is deprecated (a warning, which the tests turn into an error).
+    return current_app.extensions["migrate"].db.engine
 
 
 def get_engine_url():
@@ -62,7 +61,7 @@ def run_migrations_offline():
 
     """
     url = config.get_main_option("sqlalchemy.url")
-    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True)
+    context.configure(url=url, target_metadata=get_metadata(), literal_binds=True, **ALEMBIC_OPTIONS)
 
     with context.begin_transaction():
         context.run_migrations()
@@ -89,6 +88,8 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    for key, value in ALEMBIC_OPTIONS.items():
+        conf_args.setdefault(key, value)
 
     connectable = get_engine()
 

@@ -1,5 +1,7 @@
 """Sign-in, sign-out, password change and each role's home page."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,27 +25,56 @@ HOMES = {
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address.")), Length(max=254)]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(message=_l("Enter your password.")), Length(max=1000)]
+    )
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))]
+    )
     new = PasswordField(
         _l("New password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        validators=[
+            DataRequired(message=_l("Enter a new password.")),
+            # WTForms fills in %(min)d itself.
+            Length(min=MIN_PASSWORD_LENGTH, message=_l("The new password must be at least %(min)d characters long.")),
+            Length(max=1000, message=_l("The new password can be at most %(max)d characters long.")),
+        ],
         description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
     )
     repeat = PasswordField(
-        _l("New password again"), validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))]
+        _l("New password again"),
+        validators=[
+            DataRequired(message=_l("Enter the new password again.")),
+            EqualTo("new", message=_l("The passwords differ.")),
+        ],
     )
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: an open redirect would let a phishing link borrow our address.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """The `next` address if it stays on this site, else None: an open redirect would lend our name to phishing."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    # Browsers drop tabs and newlines and read "\\" as "/", so "/\t/evil.example" would leave the site.
+    if "\\" in target or any(not c.isprintable() or c.isspace() for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _fresh_session() -> None:
+    """Start a new session, keeping only the chosen language: nothing from before sign-in carries over."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 @bp.route("/")
@@ -58,13 +89,17 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)
-        if verify_password(user, form.password.data) and user.active:
-            lang = session.get("lang")
-            session.clear()  # a fresh session at sign-in: no fixation
-            if lang:
-                session["lang"] = lang
+        if verify_password(user, form.password.data):
+            if not user.active:
+                db.session.rollback()
+                # Said only to someone who knows the password, so it tells no stranger the account exists.
+                form.email.errors.append(_("This account has been closed. Contact the programme's staff."))
+                return render_template("auth/login.html", form=form)
+            _fresh_session()
             login_user(user)
-            db.session.commit()
+            if session.get("lang"):
+                user.language = session["lang"]  # mail about their claims follows the language they chose
+            db.session.commit()  # also keeps the hash verify_password may have upgraded
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
         db.session.rollback()
         # One message for a wrong e-mail and a wrong password: no telling which accounts exist.
@@ -75,7 +110,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     logout_user()
-    session.clear()
+    _fresh_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -88,9 +123,12 @@ def password():
         if not verify_password(current_user, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
-            set_password(current_user, form.new.data)
+            user = current_user._get_current_object()
+            set_password(user, form.new.data)
             db.session.commit()
-            login_user(current_user)  # stay signed in here; other sessions end with the old epoch
+            # Stay signed in here with the new epoch; sessions elsewhere still carry the old one and end.
+            _fresh_session()
+            login_user(user)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", form=form)

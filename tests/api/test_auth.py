@@ -27,7 +27,6 @@ def test_invalid_token_says_so_in_the_challenge(client):
 
 
 def test_signed_in_web_session_does_not_open_the_api(app, client):
-    app.config["WTF_CSRF_ENABLED"] = False  # only to sign in through the form
     mentor = make_user("mentor")
     assert sign_in(client, mentor).status_code == 302
     assert client.get("/claims/").status_code == 200  # the cookie does sign in the web pages

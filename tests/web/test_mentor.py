@@ -31,8 +31,8 @@ def mentor(app):
 @pytest.fixture
 def browser(app, client, mentor):
     """A signed-in mentor's client; CSRF is off here and tested on its own below."""
-    app.config["WTF_CSRF_ENABLED"] = False
     sign_in(client, mentor)
+    app.config["WTF_CSRF_ENABLED"] = False
     return client
 
 
@@ -367,8 +367,8 @@ def test_another_mentors_claim_is_not_found(browser):
 
 @pytest.mark.parametrize("role", ["actor", "finance"])
 def test_other_roles_are_refused(app, client, role):
-    app.config["WTF_CSRF_ENABLED"] = False
     sign_in(client, make_user(role))
+    app.config["WTF_CSRF_ENABLED"] = False
     for url in ("/claims/", "/claims/new"):
         assert client.get(url).status_code == 403
     assert client.post("/claims/preview", data=trip()).status_code == 403

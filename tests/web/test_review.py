@@ -17,7 +17,7 @@ from tests.factories import (
     make_receipt,
     make_user,
     post_form,
-    sign_in_with_csrf,
+    sign_in,
     train_body,
 )
 
@@ -61,7 +61,7 @@ def taxi_body(receipt_id: str) -> dict:
 def signed_in(app, role: str = "finance", user=None):
     client = app.test_client()
     user = user or make_user(role)
-    assert sign_in_with_csrf(client, user).status_code == 302
+    assert sign_in(client, user).status_code == 302
     return client, user
 
 

@@ -1,0 +1,185 @@
+"""The checks only the service can make: duplicate claims, late claims and the volunteers' yearly limits."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from expenses import workflow
+from expenses.decisions import decide
+from expenses.extensions import db
+from expenses.models import Claim
+from rules import load_calendar
+from rules.programme import read_calendar
+from tests.factories import car_body, make_claim, make_user
+
+
+def codes(decision) -> dict[str, str]:
+    return {f.code: f.severity for f in decision.findings}
+
+
+# --- late claims -------------------------------------------------------------------------------
+
+
+def test_claim_deadline_defaults_to_two_months_after_the_session():
+    calendar = load_calendar()
+    assert calendar.get("2023-09-22").claim_deadline == date(2023, 11, 22)
+    assert calendar.get("2024-04-23").claim_deadline == date(2024, 6, 23)
+
+
+def test_programme_file_may_set_its_own_deadline_and_months(tmp_path):
+    (tmp_path / "p.toml").write_text(
+        'id = "p"\nclaim_deadline_months = 1\n[name]\nfi = "P"\n'
+        '[[sessions]]\ndate = 2025-01-31\nstart = "10:00"\nend = "12:00"\nmode = "in_person"\n'
+        'reimbursed = true\nplace = "Helsinki"\ntitle = { fi = "A" }\n'
+        '[[sessions]]\ndate = 2025-03-10\nstart = "10:00"\nend = "12:00"\nmode = "in_person"\n'
+        'reimbursed = true\nplace = "Helsinki"\ntitle = { fi = "B" }\nclaim_deadline = 2025-03-20\n'
+    )
+    calendar = read_calendar(tmp_path)
+    assert calendar.get("2025-01-31").claim_deadline == date(2025, 2, 28)  # no 31 February
+    assert calendar.get("2025-03-10").claim_deadline == date(2025, 3, 20)
+
+
+@pytest.mark.parametrize(
+    ("submitted_at", "late"),
+    [
+        (datetime(2024, 5, 2, 9, 0, tzinfo=UTC), False),
+        # The deadline day ends at midnight in Helsinki (summer time, UTC+3), not in UTC.
+        (datetime(2024, 6, 23, 20, 59, 0, tzinfo=UTC), False),
+        (datetime(2024, 6, 23, 21, 0, 1, tzinfo=UTC), True),
+        (datetime(2024, 9, 1, 12, 0, tzinfo=UTC), True),
+    ],
+)
+def test_late_claim_is_a_warning_after_the_deadline(app, submitted_at, late):
+    _body, decision = decide(car_body(), make_user("mentor"), "en", submitted_at=submitted_at)
+    assert decision.eligible  # a warning for finance, never a refusal
+    assert ("late_claim" in codes(decision)) is late
+    if late:
+        assert codes(decision)["late_claim"] == "warning"
+        message = next(f.message for f in decision.findings if f.code == "late_claim")
+        assert "2024-06-23" in message
+
+
+def test_submission_time_decides_lateness(app, monkeypatch):
+    in_time_mentor, late_mentor = make_user("mentor"), make_user("mentor")
+    in_time, late = make_claim(in_time_mentor), make_claim(late_mentor)
+
+    monkeypatch.setattr("expenses.workflow.utcnow", lambda: datetime(2024, 6, 1, 8, 0, tzinfo=UTC))
+    workflow.submit(in_time.id, in_time_mentor)
+    monkeypatch.setattr("expenses.workflow.utcnow", lambda: datetime(2024, 7, 1, 8, 0, tzinfo=UTC))
+    workflow.submit(late.id, late_mentor)
+
+    assert "late_claim" not in {f["code"] for f in in_time.decision["findings"]}
+    assert not in_time.has_warnings
+    assert "late_claim" in {f["code"] for f in late.decision["findings"]}
+    assert late.has_warnings and late.status == "submitted"
+
+
+# --- duplicate claims --------------------------------------------------------------------------
+
+
+def test_second_claim_for_a_session_is_a_duplicate_error(app):
+    mentor = make_user("mentor")
+    first = make_claim(mentor)
+    _body, decision = decide(car_body(), mentor, "en")
+    assert codes(decision)["duplicate_claim"] == "error"
+    assert not decision.eligible
+    assert str(first.id) in next(f.message for f in decision.findings if f.code == "duplicate_claim")
+
+
+def test_a_claim_is_no_duplicate_of_itself_or_of_others(app):
+    mentor = make_user("mentor")
+    own = make_claim(mentor)
+    make_claim(make_user("mentor"))  # another mentor's claim for the same session
+    _body, decision = decide(car_body(), mentor, "en", claim_id=own.id)
+    assert "duplicate_claim" not in codes(decision)
+
+
+def test_rejected_claim_is_no_duplicate(app):
+    mentor = make_user("mentor")
+    make_claim(mentor, "rejected")
+    _body, decision = decide(car_body(), mentor, "en")
+    assert "duplicate_claim" not in codes(decision)
+
+
+def test_other_session_is_no_duplicate(app):
+    mentor = make_user("mentor")
+    make_claim(mentor, body=car_body("2023-09-22"))
+    assert "duplicate_claim" not in codes(decide(car_body("2024-04-23"), mentor, "en")[1])
+
+
+# --- volunteers' yearly tax-free limits -------------------------------------------------------
+
+
+def stored_claim(mentor, session_id: str, status: str, template: Claim) -> Claim:
+    """A claim of another programme round in the same year; the shipped calendar has one session a year."""
+    claim = Claim(
+        mentor_id=mentor.id,
+        session_id=session_id,
+        status=status,
+        body=template.body,
+        decision=template.decision,
+        total=template.total,
+        eligible=True,
+    )
+    db.session.add(claim)
+    db.session.commit()
+    return claim
+
+
+@pytest.fixture
+def limits(app):
+    # One claim of car_body() has 1 per-diem day and 217.16 € of kilometre allowance.
+    app.config.update(VOLUNTEER_MAX_DAYS=1, VOLUNTEER_MAX_KM_EUR=Decimal("300.00"))
+
+
+def test_one_claim_within_the_limits_has_no_warning(app, limits):
+    _body, decision = decide(car_body(), make_user("mentor"), "en")
+    assert "volunteer_tax_limit" not in codes(decision)
+
+
+def test_claims_of_the_same_year_add_up_past_the_limits(app, limits):
+    mentor = make_user("mentor")
+    other = make_claim(make_user("mentor"), "paid")
+    stored_claim(mentor, "2024-10-15", "paid", other)
+    _body, decision = decide(car_body(), mentor, "en")
+    assert codes(decision)["volunteer_tax_limit"] == "warning"
+    assert decision.eligible
+    message = next(f.message for f in decision.findings if f.code == "volunteer_tax_limit")
+    assert "2 per-diem days" in message and "434.32" in message and "2024" in message
+
+
+def test_only_the_days_limit_can_be_passed(app, limits):
+    app.config["VOLUNTEER_MAX_KM_EUR"] = Decimal("3000.00")
+    mentor = make_user("mentor")
+    stored_claim(mentor, "2024-10-15", "approved", make_claim(make_user("mentor")))
+    assert "volunteer_tax_limit" in codes(decide(car_body(), mentor, "en")[1])
+
+
+@pytest.mark.parametrize("status", ["draft", "returned", "rejected"])
+def test_claims_not_sent_to_finance_do_not_count(app, limits, status):
+    mentor = make_user("mentor")
+    stored_claim(mentor, "2024-10-15", status, make_claim(make_user("mentor")))
+    assert "volunteer_tax_limit" not in codes(decide(car_body(), mentor, "en")[1])
+
+
+def test_claims_of_another_year_do_not_count(app, limits):
+    mentor = make_user("mentor")
+    make_claim(
+        mentor, "paid", body=car_body("2023-09-22", departure="2023-09-22T09:00", **{"return": "2023-09-22T20:00"})
+    )
+    assert "volunteer_tax_limit" not in codes(decide(car_body(), mentor, "en")[1])
+
+
+def test_claim_being_changed_is_not_counted_twice(app, limits):
+    mentor = make_user("mentor")
+    claim = make_claim(mentor, "submitted")
+    assert "volunteer_tax_limit" not in codes(decide(car_body(), mentor, "en", claim_id=claim.id)[1])
+
+
+def test_limit_warning_reaches_finance_through_submit(app, limits):
+    mentor = make_user("mentor")
+    stored_claim(mentor, "2024-10-15", "paid", make_claim(make_user("mentor")))
+    claim = make_claim(mentor, "submitted")
+    assert "volunteer_tax_limit" in {f["code"] for f in claim.decision["findings"]}
+    assert claim.has_warnings
