@@ -5,7 +5,20 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean translations compile pot
+
+# Two gettext domains (README, "Translations"): the app's `messages` and the rules engine's `rules`.
+# The keywords live here only; tests/test_translations.py extracts through `make pot` to compare.
+PYBABEL ?= $(BIN)/pybabel
+APP_PO := $(wildcard expenses/translations/*/LC_MESSAGES/messages.po)
+RULES_PO := $(wildcard rules/locale/*/LC_MESSAGES/rules.po)
+MO_FILES := $(APP_PO:.po=.mo) $(RULES_PO:.po=.mo)
+# _l/lazy_gettext for form labels, N_ marks a string translated later (e-mail subjects).
+APP_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_
+# The engine marks text with text._(...) and text.n_(...) (Babel takes the name before "(") and the
+# module-level _ marker; nothing else, so that unrelated gettext-looking calls stay out.
+RULES_KEYWORDS := --no-default-keywords -k _ -k n_:1,2
+POT_DIR ?= build/i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +29,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 # The embedded default: SQLite in instance/, the demo programme, roster and one user per role.
-run: $(STAMP)
+run: $(STAMP) compile
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
 	$(BIN)/flask --app wsgi run --port $(PORT)
 
-test: lint
+test: lint compile
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -30,5 +43,22 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/rules_eval.py
 
+# Catalogues: `make translations` (developers) brings every .po up to date with the sources;
+# `compile` (run by `make run` and `make test`) builds the .mo files, which are not committed.
+pot: $(STAMP)
+	@mkdir -p $(POT_DIR)
+	$(PYBABEL) -q extract -F babel.cfg $(APP_KEYWORDS) --add-location=file --sort-output -o $(POT_DIR)/messages.pot .
+	$(PYBABEL) -q extract -F rules/babel.cfg $(RULES_KEYWORDS) --add-location=file --sort-output -o $(POT_DIR)/rules.pot .
+
+translations: pot
+	$(PYBABEL) update -i $(POT_DIR)/messages.pot -d expenses/translations -D messages --ignore-obsolete
+	$(PYBABEL) update -i $(POT_DIR)/rules.pot -d rules/locale -D rules --ignore-obsolete
+
+compile: $(MO_FILES)
+
+%.mo: %.po | $(STAMP)
+	$(PYBABEL) compile --statistics -i $< -o $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build
+	rm -f $(MO_FILES)

@@ -23,6 +23,11 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
 
 
+def N_(message: str) -> str:
+    """Mark a string for the catalogue where it is defined; it is translated (`_(...)`) where used."""
+    return message
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))

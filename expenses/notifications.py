@@ -9,20 +9,22 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import Flask, current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from expenses.extensions import db
+from expenses.formatting import money, status_name
+from expenses.i18n import N_
 from expenses.models import Claim, User, utcnow
 
 OUTBOX = "outbox"
 SUBJECTS = {
-    "return": "Your travel claim %(ref)s was returned for correction",
-    "reject": "Your travel claim %(ref)s was rejected",
-    "approve": "Your travel claim %(ref)s was approved",
-    "pay": "Your travel claim %(ref)s was paid",
+    "return": N_("Your travel claim %(ref)s was returned for correction"),
+    "reject": N_("Your travel claim %(ref)s was rejected"),
+    "approve": N_("Your travel claim %(ref)s was approved"),
+    "pay": N_("Your travel claim %(ref)s was paid"),
 }
 
 
@@ -49,7 +51,7 @@ def claim_changed(claim: Claim, action: str) -> None:
         lines = [_("Hello %(name)s,", name=mentor.name), "", subject + "."]
         if claim.status_reason and action in ("return", "reject"):
             lines += ["", _("Reason: %(reason)s", reason=claim.status_reason)]
-        lines += ["", _("Total: %(total)s €", total=claim.total)]
+        lines += ["", _("Total: %(total)s", total=money(claim.total))]
         lines += ["", url_for("mentor.show", claim_id=claim.id, _external=True)]
     _queue(_message(mentor.email, subject, "\n".join(lines)))
 
@@ -67,10 +69,17 @@ def remind_finance() -> int:
     if not waiting:
         return 0
     officers = db.session.scalars(select(User).where(User.role == "finance", User.active.is_(True))).all()
-    listing = "\n".join(f"{c.reference}  {c.status}  {c.mentor.name}  {c.total} €" for c in waiting)
     for officer in officers:
         with force_locale(officer.language or "fi"):
-            subject = _("%(n)s travel claims have waited over %(days)s days", n=len(waiting), days=days)
+            subject = ngettext(
+                "%(num)s travel claim has waited over %(days)s days",
+                "%(num)s travel claims have waited over %(days)s days",
+                len(waiting),
+                days=days,
+            )
+            listing = "\n".join(
+                f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}" for c in waiting
+            )
         _queue(_message(officer.email, subject, listing))
     for claim in waiting:
         claim.waiting_notified_at = utcnow()
