@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint bench clean translations compile pot
 
 # Two gettext domains (README, "Translations"): the app's `messages` and the rules engine's `rules`.
-# The keywords live here only; tests/test_translations.py extracts through `make pot` to compare.
+# The keywords live here only; tests/i18n/test_catalogues.py extracts through `make pot` to compare.
 PYBABEL ?= $(BIN)/pybabel
 APP_PO := $(wildcard expenses/translations/*/LC_MESSAGES/messages.po)
 RULES_PO := $(wildcard rules/locale/*/LC_MESSAGES/rules.po)
@@ -45,12 +45,14 @@ bench: $(STAMP)
 
 # Catalogues: `make translations` (developers) brings every .po up to date with the sources;
 # `compile` (run by `make run` and `make test`) builds the .mo files, which are not committed.
-pot: $(STAMP)
+# `pot` needs only pybabel (tests/i18n/test_catalogues.py calls it with PYBABEL=…); `translations` installs first.
+pot:
 	@mkdir -p $(POT_DIR)
 	$(PYBABEL) -q extract -F babel.cfg $(APP_KEYWORDS) --add-location=file --sort-output -o $(POT_DIR)/messages.pot .
 	$(PYBABEL) -q extract -F rules/babel.cfg $(RULES_KEYWORDS) --add-location=file --sort-output -o $(POT_DIR)/rules.pot .
 
-translations: pot
+translations: $(STAMP)
+	$(MAKE) --no-print-directory pot
 	$(PYBABEL) update -i $(POT_DIR)/messages.pot -d expenses/translations -D messages --ignore-obsolete
 	$(PYBABEL) update -i $(POT_DIR)/rules.pot -d rules/locale -D rules --ignore-obsolete
 
