@@ -6,7 +6,20 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean translations compile pot
+
+# Two gettext domains (README, "Translations"): the app's `messages` and the rules engine's `rules`.
+# The keywords live here only; tests/i18n/test_catalogues.py extracts through `make pot` to compare.
+PYBABEL ?= $(BIN)/pybabel
+APP_PO := $(wildcard expenses/translations/*/LC_MESSAGES/messages.po)
+RULES_PO := $(wildcard rules/locale/*/LC_MESSAGES/rules.po)
+MO_FILES := $(APP_PO:.po=.mo) $(RULES_PO:.po=.mo)
+# _l/lazy_gettext for form labels, N_ marks a string translated later (e-mail subjects).
+APP_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k N_
+# The engine marks text with text._(...) and text.n_(...) (Babel takes the name before "(") and the
+# module-level _ marker; nothing else, so that unrelated gettext-looking calls stay out.
+RULES_KEYWORDS := --no-default-keywords -k _ -k n_:1,2
+POT_DIR ?= build/i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +33,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # written to the log, and demo users and claims. Production is described in README.md.
 run: export EXPENSES_ENV_NAME ?= development
 run: export EXPENSES_BASE_URL ?= http://127.0.0.1:$(PORT)
-run: $(STAMP)
+run: $(STAMP) compile
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	@echo
@@ -29,7 +42,7 @@ run: $(STAMP)
 	$(FLASK) run --port $(PORT)
 
 # PYTEST_ARGS: more options for pytest, e.g. PYTEST_ARGS="-x tests/web".
-test: lint
+test: lint compile
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -38,5 +51,24 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/rules_eval.py
 
+# Catalogues: `make translations` (developers) brings every .po up to date with the sources;
+# `compile` (run by `make run` and `make test`) builds the .mo files, which are not committed.
+# `pot` needs only pybabel (tests/i18n/test_catalogues.py calls it with PYBABEL=…); `translations` installs first.
+pot:
+	@mkdir -p $(POT_DIR)
+	$(PYBABEL) -q extract -F babel.cfg $(APP_KEYWORDS) --add-location=file --sort-output -o $(POT_DIR)/messages.pot .
+	$(PYBABEL) -q extract -F rules/babel.cfg $(RULES_KEYWORDS) --add-location=file --sort-output -o $(POT_DIR)/rules.pot .
+
+translations: $(STAMP)
+	$(MAKE) --no-print-directory pot
+	$(PYBABEL) update -i $(POT_DIR)/messages.pot -d expenses/translations -D messages --ignore-obsolete
+	$(PYBABEL) update -i $(POT_DIR)/rules.pot -d rules/locale -D rules --ignore-obsolete
+
+compile: $(MO_FILES)
+
+%.mo: %.po | $(STAMP)
+	$(PYBABEL) compile --statistics -i $< -o $@
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build
+	rm -f $(MO_FILES)

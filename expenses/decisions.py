@@ -9,10 +9,12 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from expenses.extensions import db
+from expenses.formatting import money
 from expenses.models import ACTIVE_STATUSES, Claim, User, utcnow
 from expenses.receipts import owned_receipts
 from rules import Decision, Finding, MalformedClaim, evaluate, load_calendar, parse_claim
@@ -44,7 +46,8 @@ def _check_receipts(document: dict, mentor: User) -> None:
     }
     known = owned_receipts(mentor, set(wanted))
     problems = [
-        Problem(f"expenses[{i}].receipt", "is not a receipt you have uploaded; upload the file again")
+        # An app-made problem, so it is translated here rather than by the engine's catalogue.
+        Problem(f"expenses[{i}].receipt", _("is not a receipt you have uploaded; upload the file again"))
         for receipt_id, i in wanted.items()
         if receipt_id not in known
     ]
@@ -76,7 +79,7 @@ def _late(session_id: str, submitted_at: datetime | None) -> Finding | None:
     deadline = datetime.combine(session.claim_deadline, time(23, 59, 59), HELSINKI)
     if (submitted_at or utcnow()) <= deadline:
         return None
-    date = session.claim_deadline.isoformat()
+    date = format_date(session.claim_deadline, "long")
     if submitted_at is None:
         message = _(
             "Claims for this session were due by %(date)s; if you submit now, finance sees it as late.", date=date
@@ -110,13 +113,13 @@ def _yearly_limits(decision: Decision, mentor: User, year: str, claim_id: int | 
             "volunteer_tax_limit",
             "warning",
             _(
-                "With this claim the mentor has %(days)s per-diem days and %(km)s € of kilometre allowance in "
-                "%(year)s; tax-free limits for volunteers are %(max_days)s days and %(max_km)s €.",
-                days=days,
-                km=mileage,
+                "With this claim the mentor has %(days)s per-diem days and %(km)s of kilometre allowance in "
+                "%(year)s; tax-free limits for volunteers are %(max_days)s days and %(max_km)s.",
+                days=format_decimal(days),
+                km=money(mileage),
                 year=year,
                 max_days=max_days,
-                max_km=max_km,
+                max_km=money(max_km),
             ),
         )
     ]
@@ -132,13 +135,18 @@ def decide(
     """Check and evaluate a claim body for a mentor; raise `MalformedClaim` for bad input."""
     document = claim_document(body, mentor)
     claim = parse_claim(document)
-    _check_receipts(document, mentor)
-    decision = evaluate(claim, lang=lang)
-    extra = [
-        f for f in (_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at)) if f is not None
-    ]
-    if decision.eligible:
-        extra += _yearly_limits(decision, mentor, claim.session[:4], claim_id)
+    # The service's own findings speak the language of the engine's, which may be the claim's
+    # rather than the reader's (a submitted decision is stored in the claim's language).
+    with force_locale(lang):
+        _check_receipts(document, mentor)
+        decision = evaluate(claim, lang=lang)
+        extra = [
+            f
+            for f in (_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at))
+            if f is not None
+        ]
+        if decision.eligible:
+            extra += _yearly_limits(decision, mentor, claim.session[:4], claim_id)
     if extra:
         decision = Decision(decision.ruleset, decision.lines, decision.findings + tuple(extra))
     return stored_body(document), decision

@@ -1,10 +1,10 @@
 """Display helpers for templates: money, dates and statuses in the reader's language."""
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_currency, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 
 from rules import RULES
@@ -48,6 +48,18 @@ def when(value: datetime | None, style: str = "short") -> str:
     return format_datetime(value, style) if value else ""
 
 
+def day(value: date | str | None, style: str = "medium") -> str:
+    """A date (or an ISO date string, as in claim bodies) as the reader's language writes it."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value  # not a date after all: show what was given rather than fail the page
+    return format_date(value, style)
+
+
 def status_name(status: str) -> str:
     return str(STATUS_NAMES.get(status, status))
 
@@ -59,7 +71,7 @@ def language() -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(money=money, when=when, status_name=status_name)
+    app.jinja_env.filters.update(money=money, when=when, day=day, status_name=status_name)
     app.jinja_env.globals.update(
         ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES, LINE_KINDS=LINE_KINDS, RULES=RULES, language=language
     )

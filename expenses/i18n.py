@@ -30,6 +30,11 @@ def _remember_choice() -> None:
         session["lang"] = chosen
 
 
+def N_(message: str) -> str:
+    """Mark a string for the catalogue where it is defined; it is translated (`_(...)`) where used."""
+    return message
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_remember_choice)
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)

@@ -21,8 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from expenses import audit, documents, notifications
 from expenses.decisions import decide
 from expenses.extensions import db
+from expenses.formatting import status_name
 from expenses.models import Claim, Payment, User, utcnow
 from rules import Decision, MalformedClaim
+from rules.claim import Problem
 
 
 class WorkflowError(Exception):
@@ -59,6 +61,9 @@ class Ineligible(WorkflowError):
 
 class Invalid(WorkflowError):
     status, code = 422, "invalid"
+    # The engine's problems as they came (English, with their fields), for callers that place each
+    # on a form; `details["errors"]` carries them in the reader's language for the JSON answer.
+    problems: tuple[Problem, ...] = ()
 
 
 class NotApproved(WorkflowError):
@@ -106,7 +111,10 @@ def _decision_of(body: object, mentor: User, lang: str, claim_id: int | None = N
     try:
         return decide(body, mentor, lang, claim_id, **kw)
     except MalformedClaim as e:
-        raise Invalid(_("The claim has errors."), errors=[p.to_dict() for p in e.problems]) from None
+        errors = [{"field": p.field, "message": p.in_language(lang)} for p in e.problems]
+        error = Invalid(_("The claim has errors."), errors=errors)
+        error.problems = tuple(e.problems)
+        raise error from None
 
 
 def _store_decision(claim: Claim, body: dict, decision: Decision) -> None:
@@ -131,7 +139,14 @@ def _transaction() -> Iterator[None]:
         db.session.rollback()
         raise Ineligible(
             _("You already have a claim for this session. Open that claim instead."),
-            findings=[{"code": "duplicate_claim", "severity": "error", "message": "", "expense": None}],
+            findings=[
+                {
+                    "code": "duplicate_claim",
+                    "severity": "error",
+                    "message": _("You already have a claim for this session. Open that claim instead."),
+                    "expense": None,
+                }
+            ],
         ) from None
     except Exception:
         db.session.rollback()
@@ -212,7 +227,7 @@ def _officer_action(
         raise Forbidden(_("Nobody may handle their own claim."))
     if claim.status not in transition.sources:
         raise WrongState(
-            _("A claim that is %(status)s cannot be %(action)s.", status=claim.status, action=action),
+            _("This cannot be done while the claim's status is “%(status)s”.", status=status_name(claim.status)),
             status=claim.status,
         )
     if version is not None and version != claim.version:
@@ -236,11 +251,10 @@ def _check_text(field: str | None, text: str | None) -> None:
     limit = 100 if field == "reference" else 2000
     value = (text or "").strip()
     if not value or len(value) > limit:
-        message = (
-            _("Write the %(what)s.", what=_("reason") if field == "reason" else _("payment reference"))
-            if not value
-            else _("At most %(n)s characters.", n=limit)
-        )
+        if value:
+            message = _("At most %(n)s characters.", n=limit)
+        else:
+            message = _("Write the reason.") if field == "reason" else _("Write the payment reference.")
         raise Invalid(message, errors=[{"field": field, "message": message}])
 
 

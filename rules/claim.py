@@ -2,6 +2,10 @@
 
 `parse_claim` turns JSON-shaped data into a `Claim` or raises `MalformedClaim` listing every
 problem at once, each naming its field, so the sender can fix them all in one round.
+
+Problem messages are English (the command line's default); they are marked with `_` for the
+`rules` catalogue and translated only where they are shown (`Problem.in_language`), so parsing
+the claims that are fine costs nothing extra.
 """
 
 import re
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from rules.i18n import _, text_for
 from rules.money import cents
 from rules.programme import HELSINKI
 
@@ -37,10 +42,23 @@ class Problem:
     """One thing wrong with the input: which field, and what to fix."""
 
     field: str
-    message: str
+    message: str  # English, with any values filled in
+    template: str = ""  # the catalogue's msgid when `message` has values filled in
+    params: tuple[tuple[str, object], ...] = ()
 
     def to_dict(self) -> dict[str, str]:
         return {"field": self.field, "message": self.message}
+
+    def in_language(self, lang: str | None) -> str:
+        """The message in fi, sv or en; a message the catalogue does not know is returned as it is."""
+        return text_for(lang)._(self.template or self.message, **dict(self.params))
+
+
+def problem(field: str, message: str, **params: object) -> Problem:
+    """A problem whose message template (marked with `_`) takes values, such as {minimum}."""
+    return (
+        Problem(field, message.format(**params), message, tuple(params.items())) if params else Problem(field, message)
+    )
 
 
 class MalformedClaim(ValueError):
@@ -89,51 +107,51 @@ class _Reader:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def fail(self, field: str, message: str) -> None:
-        self.problems.append(Problem(field, message))
+    def fail(self, field: str, message: str, **params: object) -> None:
+        self.problems.append(problem(field, message, **params))
 
     def mapping(self, data: object, field: str, allowed: set[str]) -> dict | None:
         """The object, or None (with a problem) when it is missing or not an object."""
         if not isinstance(data, dict):
-            self.fail(field or "claim", "is required" if data is None else "must be a JSON object")
+            self.fail(field or "claim", _("is required") if data is None else _("must be a JSON object"))
             return None
         for key in data.keys() - allowed:
-            self.fail(f"{field}.{key}" if field else key, "is not a field of the claim document")
+            self.fail(f"{field}.{key}" if field else key, _("is not a field of the claim document"))
         return data
 
     def text(self, data: dict, key: str, field: str, required: bool = True) -> str:
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(field, "is required")
+                self.fail(field, _("is required"))
             return ""
         if not isinstance(value, str):
-            self.fail(field, "must be a string")
+            self.fail(field, _("must be a string"))
             return ""
         if required and not value.strip():
-            self.fail(field, "must not be empty")
+            self.fail(field, _("must not be empty"))
         if len(value) > 500:
-            self.fail(field, "must be at most 500 characters")
+            self.fail(field, _("must be at most 500 characters"))
         return value.strip()
 
     def amount(self, data: dict, key: str, field: str) -> Decimal | None:
         value = data.get(key)
         if value is None:
-            self.fail(field, 'is required, as a string with at most two decimals, such as "12.50"')
+            self.fail(field, _('is required, as a string with at most two decimals, such as "12.50"'))
             return None
         if not isinstance(value, str):
-            self.fail(field, 'must be a string with at most two decimals, such as "12.50"')
+            self.fail(field, _('must be a string with at most two decimals, such as "12.50"'))
             return None
         if value.startswith("-"):
-            self.fail(field, "must not be negative")
+            self.fail(field, _("must not be negative"))
             return None
         if not _AMOUNT.fullmatch(value):
-            self.fail(field, 'must be a number with at most two decimals, such as "12.50"')
+            self.fail(field, _('must be a number with at most two decimals, such as "12.50"'))
             return None
         # "12.5" and "12" are accepted but carried as 12.50 and 12.00: decisions show cents.
         amount = cents(Decimal(value))
         if amount == 0:
-            self.fail(field, "must be more than 0.00")
+            self.fail(field, _("must be more than 0.00"))
             return None
         return amount
 
@@ -141,42 +159,42 @@ class _Reader:
         value = data.get(key)
         if value is None:
             if required:
-                self.fail(field, "is required")
+                self.fail(field, _("is required"))
             return None
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            self.fail(field, 'must be a whole number or a decimal string such as "12.5"')
+            self.fail(field, _('must be a whole number or a decimal string such as "12.5"'))
             return None
         text = str(value)
         if text.startswith("-"):
-            self.fail(field, "must not be negative")
+            self.fail(field, _("must not be negative"))
             return None
         if not _QUANTITY.fullmatch(text):
-            self.fail(field, "must be a number with at most two decimals")
+            self.fail(field, _("must be a number with at most two decimals"))
             return None
         return Decimal(text)
 
     def count(self, data: dict, key: str, field: str, default: int, minimum: int) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(field, "must be a whole number")
+            self.fail(field, _("must be a whole number"))
             return default
         if value < minimum:
-            self.fail(field, f"must be at least {minimum}")
+            self.fail(field, _("must be at least {minimum}"), minimum=minimum)
             return default
         if value > 1000:
-            self.fail(field, "is too large")
+            self.fail(field, _("is too large"))
             return default
         return value
 
     def moment(self, data: dict, key: str, field: str) -> datetime | None:
         value = data.get(key)
         if not isinstance(value, str) or not value:
-            self.fail(field, 'is required, as a local date and time such as "2023-09-22T06:00"')
+            self.fail(field, _('is required, as a local date and time such as "2023-09-22T06:00"'))
             return None
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            self.fail(field, 'must be a date and time such as "2023-09-22T06:00"')
+            self.fail(field, _('must be a date and time such as "2023-09-22T06:00"'))
             return None
         # Local time is Helsinki time unless the sender gave an offset.
         return moment.replace(tzinfo=HELSINKI) if moment.tzinfo is None else moment.astimezone(HELSINKI)
@@ -184,22 +202,22 @@ class _Reader:
     def day(self, data: dict, key: str, field: str) -> date | None:
         value = data.get(key)
         if not isinstance(value, str) or not value:
-            self.fail(field, 'is required, as a date such as "2023-09-22"')
+            self.fail(field, _('is required, as a date such as "2023-09-22"'))
             return None
         try:
             return date.fromisoformat(value)
         except ValueError:
-            self.fail(field, 'must be a date such as "2023-09-22"')
+            self.fail(field, _('must be a date such as "2023-09-22"'))
             return None
 
 
 def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
     if not isinstance(data, dict):
-        reader.fail(field, "must be a JSON object")
+        reader.fail(field, _("must be a JSON object"))
         return None
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in _EXPENSE_TYPES_SET:
-        reader.fail(f"{field}.type", f"must be one of {', '.join(EXPENSE_TYPES)}")
+        reader.fail(f"{field}.type", _("must be one of {types}"), types=", ".join(EXPENSE_TYPES))
         return None
     required, optional = _EXPENSE_FIELDS[kind]
     reader.mapping(data, field, _EXPENSE_ALLOWED[kind])
@@ -213,12 +231,12 @@ def _expense(reader: _Reader, data: object, field: str) -> Expense | None:
     if "receipt" in optional:
         receipt = data.get("receipt")
         if receipt is not None and not isinstance(receipt, str):
-            reader.fail(f"{field}.receipt", "must be a string: the receipt's id")
+            reader.fail(f"{field}.receipt", _("must be a string: the receipt's id"))
         values["receipt"] = receipt.strip() or None if isinstance(receipt, str) else None
     if kind == "own_car":
         km = reader.quantity(data, "km", f"{field}.km")
         if km == 0:
-            reader.fail(f"{field}.km", "must be more than 0")
+            reader.fail(f"{field}.km", _("must be more than 0"))
         values["km"] = km
         values["passengers"] = reader.count(data, "passengers", f"{field}.passengers", 0, 0)
     if kind == "accommodation":
@@ -246,7 +264,7 @@ def parse_claim(data: object) -> Claim:
     session = top.get("session")
     if not isinstance(session, str) or not session:
         reader.fail(
-            "session", "must be a string" if session else 'is required: the session\'s date, such as "2023-09-22"'
+            "session", _("must be a string") if session else _('is required: the session\'s date, such as "2023-09-22"')
         )
         session = ""
 
@@ -255,7 +273,9 @@ def parse_claim(data: object) -> Claim:
     name = reader.text(claimant, "name", "claimant.name") if claimant is not None else ""
     role = claimant.get("role") if claimant is not None else None
     if claimant is not None and role not in ROLES:
-        reader.fail("claimant.role", "is required: mentor or actor" if role is None else "must be mentor or actor")
+        reader.fail(
+            "claimant.role", _("is required: mentor or actor") if role is None else _("must be mentor or actor")
+        )
 
     trip_data = reader.mapping(top.get("trip"), "trip", _TRIP_FIELDS)
     trip = None
@@ -266,26 +286,26 @@ def parse_claim(data: object) -> Claim:
         back = reader.moment(trip_data, "return", "trip.return")
         # Compared in absolute time: in the repeated autumn hour the wall clock can run backwards.
         if departure and back and back.astimezone(UTC) <= departure.astimezone(UTC):
-            reader.fail("trip.return", "must be after the departure")
+            reader.fail("trip.return", _("must be after the departure"))
         if distance is not None and departure and back:
             trip = Trip(start_place, distance, departure, back)
 
     free_meals_data = top.get("free_meals", [])
     free_meals: tuple[int, ...] = ()
     if not isinstance(free_meals_data, list):
-        reader.fail("free_meals", "must be a list of whole numbers, one per travel day")
+        reader.fail("free_meals", _("must be a list of whole numbers, one per travel day"))
     else:
         for i, meals in enumerate(free_meals_data):
             if isinstance(meals, bool) or not isinstance(meals, int) or not 0 <= meals <= 5:
-                reader.fail(f"free_meals[{i}]", "must be a whole number of meals from 0 to 5")
+                reader.fail(f"free_meals[{i}]", _("must be a whole number of meals from 0 to 5"))
         free_meals = tuple(m for m in free_meals_data if isinstance(m, int))
 
     expenses_data = top.get("expenses", [])
     expenses: list[Expense] = []
     if not isinstance(expenses_data, list):
-        reader.fail("expenses", "must be a list")
+        reader.fail("expenses", _("must be a list"))
     elif len(expenses_data) > 100:
-        reader.fail("expenses", "must have at most 100 expenses")
+        reader.fail("expenses", _("must have at most 100 expenses"))
     else:
         for i, item in enumerate(expenses_data):
             expense = _expense(reader, item, f"expenses[{i}]")
@@ -293,5 +313,5 @@ def parse_claim(data: object) -> Claim:
                 expenses.append(expense)
 
     if reader.problems or trip is None or role is None:
-        raise MalformedClaim(reader.problems or [Problem("claim", "is incomplete")])
+        raise MalformedClaim(reader.problems or [Problem("claim", _("is incomplete"))])
     return Claim(session, name, role, trip, free_meals, tuple(expenses))

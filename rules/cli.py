@@ -10,9 +10,9 @@ import json
 import sys
 from typing import TextIO
 
-from rules.claim import MalformedClaim, Problem
+from rules.claim import MalformedClaim, problem
 from rules.engine import evaluate
-from rules.i18n import LANGUAGES
+from rules.i18n import LANGUAGES, _
 from rules.programme import load_calendar
 from rules.rates import load_rates
 
@@ -27,17 +27,16 @@ def _read_claim(text: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise MalformedClaim(
-            [Problem("claim", f"is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno})")]
-        ) from None
+        message = _("is not valid JSON: {error} (line {line}, column {column})")
+        raise MalformedClaim([problem("claim", message, error=e.msg, line=e.lineno, column=e.colno)]) from None
 
 
 def evaluate_one(source: TextIO, out: TextIO, err: TextIO, lang: str) -> int:
     try:
         decision = evaluate(_read_claim(source.read()), lang=lang)
     except MalformedClaim as e:
-        for problem in e.problems:
-            print(f"{problem.field}: {problem.message}", file=err)
+        for p in e.problems:
+            print(f"{p.field}: {p.in_language(lang)}", file=err)
         return EXIT_MALFORMED
     print(json.dumps(decision.to_dict(), ensure_ascii=False, indent=2), file=out)
     return EXIT_ELIGIBLE if decision.eligible else EXIT_INELIGIBLE
@@ -53,7 +52,7 @@ def evaluate_stream(source: TextIO, out: TextIO, lang: str) -> int:
         try:
             result = evaluate(_read_claim(line), calendar, rates, lang).to_dict()
         except MalformedClaim as e:
-            result = {"errors": [p.to_dict() for p in e.problems]}
+            result = {"errors": [{"field": p.field, "message": p.in_language(lang)} for p in e.problems]}
         out.write(_dump(result) + "\n")
     return EXIT_ELIGIBLE
 

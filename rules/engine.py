@@ -44,7 +44,7 @@ def _eligibility(claim: Claim, session: Session | None, calendar: Calendar, text
             Finding(
                 "session_not_reimbursable",
                 "error",
-                text._("The session of {date} is not reimbursed: {why}.", date=session.id, why=why),
+                text._("The session of {date} is not reimbursed: {why}.", date=text.date(session.date), why=why),
             )
         )
     return findings
@@ -63,7 +63,7 @@ def _coverage(claim: Claim, session: Session, text: Text) -> list[Finding]:
                 "be back after it ends.",
                 start=session.start.strftime("%H:%M"),
                 end=session.end.strftime("%H:%M"),
-                date=session.id,
+                date=text.date(session.date),
             ),
         )
     ]
@@ -90,7 +90,7 @@ def _expense_checks(claim: Claim, text: Text) -> list[Finding]:
                 Finding(
                     "expense_outside_trip",
                     "warning",
-                    text._("The expense is dated {date}, outside the trip.", date=expense.date.isoformat()),
+                    text._("The expense is dated {date}, outside the trip.", date=text.date(expense.date)),
                     index,
                 )
             )

@@ -7,6 +7,7 @@ the decimal separator of the language, so explanations read naturally in each.
 
 import gettext
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -39,6 +40,10 @@ class Text:
     def number(self, value: Decimal) -> str:
         text = format(value.normalize(), "f") if isinstance(value, Decimal) else str(value)
         return text if self.lang == "en" else text.replace(".", ",")
+
+    def date(self, value: date) -> str:
+        # Finnish and Finland-Swedish write 22.9.2023; English keeps the unambiguous ISO date.
+        return value.isoformat() if self.lang == "en" else f"{value.day}.{value.month}.{value.year}"
 
 
 @cache

@@ -72,7 +72,7 @@ def _refusal(
 ) -> tuple[str | None, timedelta]:
     """Why R15 does not pay for this request (None when it does), and the night hours counted."""
     if period is None:
-        return text._("No night travel allowance: {date} is not a day of the trip.", date=expense.date.isoformat()), (
+        return text._("No night travel allowance: {date} is not a day of the trip.", date=text.date(expense.date)), (
             timedelta(0)
         )
     day_no = period.index + 1

@@ -60,7 +60,10 @@ def app(request, tmp_path):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    client = app.test_client()
+    # Tests read the English source strings; tests/i18n asks for Finnish and Swedish itself.
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ named by JSON path ("trip.return", "expenses[1].amount"), are put back next to t
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,7 +35,9 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from expenses import receipts
 from expenses.extensions import db
+from expenses.formatting import language
 from expenses.models import Receipt, User
+from rules.claim import Problem
 
 EXPENSE_TYPES = (
     ("public_transport", _l("Public transport (train, bus, tram, flight, ferry)")),
@@ -404,8 +407,9 @@ def add_error(target: Field, message: str) -> None:
     target.errors = errors
 
 
-def _friendly(path_field: str, message: str) -> str:
-    """The engine's English technical message, said for a person filling in a form."""
+def _friendly(path_field: str, problem: Problem) -> str:
+    """The engine's technical message, said for a person filling in a form, in their language."""
+    message = problem.template or problem.message  # the English source, a stable key
     if message.startswith("is required"):
         return {
             "session": _("Choose the session."),
@@ -417,31 +421,32 @@ def _friendly(path_field: str, message: str) -> str:
             "amount": _("Enter the amount, such as 12,50."),
             "km": _("Enter the kilometres driven."),
         }.get(path_field, _("This field is required."))
+    if path_field == "receipt":  # the form only ever sends ids of uploads; the service found it is not theirs
+        return _("This is not a receipt you have uploaded. Upload the file again.")
     known = {
         "must not be negative": _("Must not be negative."),
         "must be after the departure": _("The return must be after the departure."),
         "must be more than 0.00": _("Must be more than zero."),
         "must be more than 0": _("Must be more than zero."),
         "must not be empty": _("This field is required."),
-        "is not a receipt you have uploaded; upload the file again": _(
-            "This is not a receipt you have uploaded. Upload the file again."
-        ),
     }
     if message in known:
         return known[message]
     if message.startswith("must be one of"):
         return _("Choose the type of the expense.")
-    return _(message[:1].upper() + message[1:] + ("" if message.endswith(".") else "."))
+    # Anything else in the engine's own words, from its catalogue, as a sentence.
+    text = problem.in_language(language())
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
-def apply_errors(form: ClaimForm, built: Built, errors: list[dict]) -> list[str]:
-    """Attach each `{"field", "message"}` to its form field; return the messages that have no field."""
+def apply_errors(form: ClaimForm, built: Built, problems: Sequence[Problem]) -> list[str]:
+    """Attach each problem to its form field; return the messages that have no field."""
     loose: list[str] = []
-    for error in errors:
-        path, message = str(error.get("field", "")), str(error.get("message", ""))
+    for problem in problems:
+        path = problem.field
         target = _target(form, built, path)
         leaf = path.rsplit(".", 1)[-1].split("[", 1)[0]
-        text = _friendly(leaf, message)
+        text = _friendly(leaf, problem)
         if target is None:
             loose.append(text)
         elif not target.errors:  # a field the form could not read already says why; the engine adds nothing

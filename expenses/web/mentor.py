@@ -117,10 +117,10 @@ def _compute(form: cf.ClaimForm, built: cf.Built, claim_id: int | None) -> Previ
     try:
         result.decision = workflow.preview(built.body, current_user, language(), claim_id).to_dict()
     except workflow.Invalid as e:
-        problems = e.details.get("errors", [])
+        problems = e.problems
         result.notes = cf.apply_errors(form, built, problems)
-        bad = {int(m[1]) for p in problems if (m := re.match(r"expenses\[(\d+)\]", str(p.get("field", ""))))}
-        if bad and all(str(p.get("field", "")).startswith("expenses[") for p in problems):
+        bad = {int(m[1]) for p in problems if (m := re.match(r"expenses\[(\d+)\]", p.field))}
+        if bad and all(p.field.startswith("expenses[") for p in problems):
             # Show what the rest of the claim is worth while the mentor is still filling in a row.
             kept = [i for i in range(len(built.body["expenses"])) if i not in bad]
             body = dict(built.body, expenses=[built.body["expenses"][i] for i in kept])
@@ -178,7 +178,7 @@ def _handle_post(form: cf.ClaimForm, claim: Claim | None, session_id: str | None
                     flash(_("The changes were saved."), "success")
                 return redirect(url_for("mentor.show", claim_id=saved.id))
             except workflow.Invalid as e:
-                preview.notes = cf.apply_errors(form, built, e.details.get("errors", []))
+                preview.notes = cf.apply_errors(form, built, e.problems)
             except (workflow.Ineligible, workflow.Stale, workflow.WrongState) as e:
                 db.session.rollback()
                 preview.notes = [e.message]

@@ -107,7 +107,7 @@ def test_list_shows_only_own_claims_with_status_in_words(browser, mentor):
     other = make_claim(make_user("mentor"), body=train_body(None))
     html = text(browser.get("/claims/"))
     assert mine.reference in html and other.reference not in html
-    assert "Draft" in html and "268,16" in html
+    assert "Draft" in html and "€268.16" in html
     assert 'href="/claims/new"' in html
 
 
@@ -238,7 +238,7 @@ def test_blank_rows_are_ignored(browser):
 
 def test_compute_button_shows_the_decision_without_saving(browser):
     html = text(post(browser, "/claims/new", {**trip(), **car_row(0)}, button="compute"))
-    assert "Kilometre allowance" in html and "268,16" in html
+    assert "Kilometre allowance" in html and "€268.16" in html
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
 
 
@@ -251,7 +251,7 @@ def test_preview_computes_partial_form_data_and_stores_nothing(browser):
     assert response.status_code == 200
     html = text(response)
     assert "Kilometre allowance" in html and "per-diem" in html  # lines with their rules
-    assert "268,16" in html
+    assert "€268.16" in html
     assert "Expense 2: Amount" in html  # what still needs fixing
     assert "<html" not in html  # a fragment for the panel
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
@@ -269,7 +269,7 @@ def test_preview_of_an_edited_claim_is_not_its_own_duplicate(browser, mentor):
     claim = make_claim(mentor)
     data = {k: v for k, v in {**trip(), **car_row(0)}.items() if k != "session"}
     html = text(browser.post(f"/claims/preview?claim={claim.id}", data=data))
-    assert "duplicate_claim" not in html and "268,16" in html
+    assert "duplicate_claim" not in html and "€268.16" in html
 
 
 def test_upload_endpoint_keeps_the_receipt_at_once(browser, mentor):
