@@ -30,9 +30,20 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from expenses.api import bp as api
     from expenses.errors import init_app as init_errors
-    from expenses.web import admin, audit, auth, files, mentor, review
+    from expenses.web import account, admin, audit, auth, documents, files, mentor, payments, review
 
-    for blueprint in (auth.bp, mentor.bp, review.bp, audit.bp, admin.bp, files.bp, api):
+    for blueprint in (
+        auth.bp,
+        account.bp,
+        mentor.bp,
+        review.bp,
+        payments.bp,
+        audit.bp,
+        admin.bp,
+        files.bp,
+        documents.bp,
+        api,
+    ):
         app.register_blueprint(blueprint)
     init_errors(app)
 

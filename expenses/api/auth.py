@@ -16,6 +16,7 @@ from expenses.workflow import Forbidden
 MENTORS_ONLY = _l("Only the programme's mentors can claim travel costs. Actors' travel is not reimbursed.")
 FINANCE_ONLY = _l("Only ministry finance can do this.")
 READERS_ONLY = _l("Only mentors, ministry finance and auditors can see claims.")
+VERIFIERS_ONLY = _l("Only ministry finance and auditors can check documents.")
 
 
 def public(view: Callable) -> Callable:

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask import url_for
+
 from expenses.models import AuditEvent, Claim, Receipt, User
 from rules import Session
 from rules.programme import HELSINKI
@@ -63,6 +65,21 @@ def claim_document(claim: Claim) -> dict:
         "paid_at": moment(claim.paid_at),
         "payment_reference": claim.payment_reference,
         "history": [event(e) for e in claim.events],
+        "document": document_of(claim),
+    }
+
+
+def document_of(claim: Claim) -> dict | None:
+    """The approval PDF's identity: where to fetch it and the hash to check it by."""
+    if claim.document is None:
+        return None
+    return {
+        "id": claim.document.id,
+        "sha256": claim.document.sha256,
+        "size": claim.document.size,
+        "signed": claim.document.signed,
+        "created_at": moment(claim.document.created_at),
+        "url": url_for("api.summary_pdf", claim_id=claim.id),
     }
 
 

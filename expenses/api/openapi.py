@@ -206,6 +206,19 @@ SCHEMAS: dict[str, dict] = {
                     "paid_at": MOMENT,
                     "payment_reference": {"type": "string", "nullable": True},
                     "history": {"type": "array", "items": "Event"},
+                    "document": {
+                        "type": "object",
+                        "nullable": True,
+                        "description": "the approval PDF, once approved",
+                        "properties": {
+                            "id": {"type": "string"},
+                            "sha256": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "signed": {"type": "boolean"},
+                            "created_at": MOMENT,
+                            "url": {"type": "string"},
+                        },
+                    },
                 },
             },
         ]
@@ -295,6 +308,23 @@ SCHEMAS: dict[str, dict] = {
                 },
             },
         },
+    },
+}
+
+
+SCHEMAS["Verification"] = {
+    "type": "object",
+    "required": ["valid", "claim", "signed", "signature_valid", "sha256"],
+    "properties": {
+        "valid": {"type": "boolean", "description": "the file is exactly a summary this service issued"},
+        "claim": {
+            "type": "object",
+            "nullable": True,
+            "properties": {"id": {"type": "integer"}, "reference": {"type": "string"}},
+        },
+        "signed": {"type": "boolean"},
+        "signature_valid": {"type": "boolean", "nullable": True, "description": "null when not signed"},
+        "sha256": {"type": "string"},
     },
 }
 
@@ -505,6 +535,48 @@ PATHS: dict[str, dict] = {
     "/claims/{claim_id}/pay": {
         "parameters": ["claim_id"],
         **_action("Mark an approved claim paid, with the payment reference", "finance", "Payment", True),
+    },
+    "/claims/{claim_id}/summary.pdf": {
+        "parameters": ["claim_id"],
+        "get": _operation(
+            "The archived PDF summary made at approval, byte for byte as stored",
+            "its mentor, finance, auditor; approved or paid claims only",
+            {
+                "200": {
+                    "description": "The PDF/A-3b document; its SHA-256 is in the ETag.",
+                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                **AUTH,
+                "404": "NotFound",
+                "409": "Conflict",
+            },
+            tags=["documents"],
+        ),
+    },
+    "/verify": {
+        "post": _operation(
+            "Is this PDF exactly a summary this service issued, for which claim, with a valid signature?",
+            "finance, auditor",
+            {
+                "200": _json("Verification", "The verdict."),
+                **AUTH,
+                "413": _error("The request is too large."),
+                "422": "Invalid",
+            },
+            {
+                "required": True,
+                "content": {
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    }
+                },
+            },
+            tags=["documents"],
+        )
     },
 }
 

@@ -4,19 +4,21 @@ The rules of who may do what to which claim live in expenses.workflow; WorkflowE
 become JSON answers in expenses.errors (403 role, 404 someone else's claim, 409 state, 422 input).
 """
 
-from flask import Response, jsonify, request, url_for
+import io
+
+from flask import Response, jsonify, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from expenses import receipts, workflow
+from expenses import documents, receipts, workflow
 from expenses.api import bp, inputs, openapi
-from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, api_user, public, roles
+from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, VERIFIERS_ONLY, api_user, public, roles
 from expenses.api.documents import claim_document, claim_summary, receipt_document, session_document
 from expenses.extensions import db
 from expenses.models import Claim
-from expenses.workflow import Invalid
+from expenses.workflow import Invalid, WrongState
 from rules import load_calendar
 
 READERS = ("mentor", "finance", "auditor")
@@ -152,3 +154,29 @@ def pay(claim_id: int) -> Response:
     body = inputs.action_body()
     reference = inputs.text(body, "reference")
     return claim_response(workflow.pay(claim_id, api_user(), reference, version=inputs.version(body)))
+
+
+@bp.get("/claims/<int:claim_id>/summary.pdf")
+@roles(*READERS)
+def summary_pdf(claim_id: int) -> Response:
+    claim = workflow.get_claim(claim_id, api_user())
+    if claim.document is None:
+        raise WrongState(_("A claim has a PDF summary only once it is approved."), status=claim.status)
+    return send_file(
+        # The stored bytes themselves (a summary is small): a download never re-renders anything.
+        io.BytesIO(documents.read(claim.document)),
+        mimetype="application/pdf",
+        download_name=f"{claim.reference}.pdf",
+        etag=claim.document.sha256,
+        max_age=0,
+    )
+
+
+@bp.post("/verify")
+@roles("finance", "auditor", message=VERIFIERS_ONLY)
+def verify() -> Response:
+    upload = request.files.get("file")
+    if upload is None:
+        message = _("Attach the PDF as the multipart form field 'file'.")
+        raise Invalid(message, errors=[{"field": "file", "message": message}])
+    return jsonify(documents.verify(upload.read()))

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,9 +12,9 @@ from sqlalchemy import Select, func, select
 from wtforms import DateField, DecimalField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from expenses import workflow
+from expenses import exports, workflow
 from expenses.formatting import STATUS_NAMES
-from expenses.models import Claim, User
+from expenses.models import Claim, User, utcnow
 from expenses.web.access import role_required
 from expenses.web.claim_pages import paginate, receipts_of, session_label, template_helpers, trail_of, with_people
 from rules import load_calendar
@@ -121,6 +121,21 @@ def index():
     # Bad filters are shown next to their fields; no list is better than a list the auditor did not ask for.
     page = paginate(_filtered(form), "page", PAGE_SIZE) if form.validate() else None
     return render_template("audit/index.html", form=form, page=page, searched=bool(request.args))
+
+
+@bp.route("/export.zip")
+@role_required("auditor")
+def export():
+    """The claims the filters select, as one ZIP of their PDFs with a CSV ledger, streamed."""
+    form = FilterForm(formdata=request.args)
+    if not form.validate():
+        abort(400)
+    stamp = utcnow().astimezone(HELSINKI).strftime("%Y%m%d-%H%M")
+    return Response(
+        stream_with_context(exports.zip_of(_filtered(form))),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.zip"'},
+    )
 
 
 @bp.route("/claims/<int:claim_id>")

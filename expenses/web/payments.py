@@ -1,0 +1,96 @@
+"""Finance's payment pages: SEPA credit-transfer files (pain.001) for approved claims, and marking them paid."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from expenses import payments, workflow
+from expenses.extensions import db
+from expenses.models import Claim, PaymentBatch
+from expenses.web.access import role_required
+from expenses.web.validators import plain
+
+bp = Blueprint("payments", __name__, url_prefix="/finance/payments")
+
+
+class PaidForm(FlaskForm):
+    reference = StringField(
+        _l("Payment reference"),
+        validators=[plain(DataRequired(message=_l("Write the bank's reference of the payment."))), Length(max=100)],
+        description=_l("The reference the bank gave the transfer; every claim of the file is marked paid with it."),
+    )
+
+
+@bp.route("/")
+@role_required("finance")
+def index():
+    waiting = db.session.scalars(
+        select(Claim)
+        .where(Claim.status == "approved", Claim.payment_batch_id.is_(None))
+        .options(selectinload(Claim.mentor))
+        .order_by(Claim.approved_at, Claim.id)
+        .limit(500)
+    ).all()
+    batches = db.session.scalars(select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)).all()
+    return render_template("payments/index.html", waiting=waiting, batches=batches, form=FlaskForm())
+
+
+@bp.post("/")
+@role_required("finance")
+def create():
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
+    if not ids:
+        flash(_("Choose at least one approved claim for the payment file."), "error")
+        return redirect(url_for("payments.index"))
+    try:
+        batch = payments.export_batch(ids, current_user)
+    except workflow.WorkflowError as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("payments.index"))
+    flash(_("The payment file has %(n)s claims. Download it for the bank.", n=batch.count), "success")
+    return redirect(url_for("payments.show", batch_id=batch.id))
+
+
+def _batch(batch_id: int) -> PaymentBatch:
+    batch = db.session.get(PaymentBatch, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/<int:batch_id>", methods=["GET", "POST"])
+@role_required("finance")
+def show(batch_id: int):
+    batch = _batch(batch_id)
+    form = PaidForm()
+    if form.validate_on_submit():
+        try:
+            payments.mark_batch_paid(batch.id, current_user, form.reference.data)
+        except workflow.WorkflowError as e:
+            db.session.rollback()
+            flash(e.message, "error")
+        else:
+            flash(_("Every claim of the file is marked paid."), "success")
+            return redirect(url_for("payments.show", batch_id=batch.id))
+    return render_template("payments/show.html", batch=batch, form=form)
+
+
+@bp.route("/<int:batch_id>/pain001.xml")
+@role_required("finance")
+def download(batch_id: int):
+    batch = _batch(batch_id)
+    return Response(
+        batch.xml,
+        mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="pain001-{batch.message_id}.xml"'},
+    )

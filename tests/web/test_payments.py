@@ -1,0 +1,44 @@
+"""Finance's payment pages: a pain.001 file for chosen approved claims, then the whole file marked paid."""
+
+import re
+
+from expenses import payments
+from expenses.models import PaymentBatch
+from tests.factories import make_claim, make_user, post_form, sign_in
+
+
+def _approved(iban: str | None):
+    mentor = make_user("mentor")
+    if iban:
+        payments.set_iban(mentor, iban)
+    return make_claim(mentor, "approved")
+
+
+def test_finance_makes_a_file_downloads_it_and_marks_it_paid(client):
+    with_iban = _approved("FI4950009420028730")
+    without = _approved(None)
+    sign_in(client, make_user("finance"))
+    page = client.get("/finance/payments/").get_data(as_text=True)
+    assert with_iban.reference in page and "Missing: the mentor must add a bank account" in page
+    made = post_form(client, "/finance/payments/", {"claim": [str(with_iban.id)]})
+    assert made.status_code == 302
+    batch = PaymentBatch.query.one()
+    xml = client.get(f"/finance/payments/{batch.id}/pain001.xml")
+    assert xml.mimetype == "application/xml" and b"pain.001.001.03" in xml.data
+    assert re.search(rb"<CtrlSum>" + str(with_iban.total).encode(), xml.data)
+    post_form(client, f"/finance/payments/{batch.id}", {"reference": "BANK-7"})
+    assert with_iban.status == "paid" and with_iban.payment_reference == "BANK-7"
+    assert without.status == "approved"
+
+
+def test_claim_of_a_mentor_without_iban_is_refused_with_a_message(client):
+    claim = _approved(None)
+    sign_in(client, make_user("finance"))
+    answer = post_form(client, "/finance/payments/", {"claim": [str(claim.id)]}, follow_redirects=True)
+    assert "has not given a bank account" in answer.get_data(as_text=True)
+    assert PaymentBatch.query.count() == 0
+
+
+def test_payments_are_for_finance_only(client):
+    sign_in(client, make_user("auditor"))
+    assert client.get("/finance/payments/").status_code == 403
