@@ -385,6 +385,19 @@ def _body(schema: str, required: bool = True) -> dict:
 
 
 AUTH = {"401": "Unauthorized", "403": "Forbidden"}
+#: A request body of one file in the multipart field `file` (receipts, PDFs to verify).
+FILE_UPLOAD = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+}
 ON_CLAIM = {**AUTH, "404": "NotFound", "409": "Conflict", "422": "Invalid"}
 
 
@@ -442,18 +455,7 @@ PATHS: dict[str, dict] = {
             "Upload a receipt (PDF, JPEG or PNG, at most 10 MB), to refer to from a claim's expenses",
             "mentor",
             {"201": _json("Receipt", "Stored."), **AUTH, "413": _error("The request is too large."), "422": "Invalid"},
-            {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file"],
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                        }
-                    }
-                },
-            },
+            FILE_UPLOAD,
             tags=["claims"],
         )
     },
@@ -563,18 +565,7 @@ PATHS: dict[str, dict] = {
                 "413": _error("The request is too large."),
                 "422": "Invalid",
             },
-            {
-                "required": True,
-                "content": {
-                    "multipart/form-data": {
-                        "schema": {
-                            "type": "object",
-                            "required": ["file"],
-                            "properties": {"file": {"type": "string", "format": "binary"}},
-                        }
-                    }
-                },
-            },
+            FILE_UPLOAD,
             tags=["documents"],
         )
     },
