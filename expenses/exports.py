@@ -55,7 +55,13 @@ def _claims(query: Select) -> Iterator[Claim]:
     query = query.options(
         selectinload(Claim.mentor), selectinload(Claim.approved_by), selectinload(Claim.document)
     ).execution_options(yield_per=BATCH)
-    yield from db.session.scalars(query)
+    result = db.session.scalars(query)
+    try:
+        yield from result
+    finally:
+        # yield_per keeps a server-side cursor open on PostgreSQL; a download stopped halfway (the
+        # browser went away) closes this generator, and the cursor must not outlive it.
+        result.close()
 
 
 def _csv_lines(rows: Iterable[Sequence[str]]) -> Iterator[bytes]:
@@ -77,7 +83,10 @@ def _pdf_chunks(sha256: str) -> Iterator[bytes]:
 
 
 def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
-    """The ZIP as a stream of bytes: one PDF per claim, then `ledger.csv` of the same claims."""
+    """The ZIP as a stream of bytes: one PDF per claim, then `ledger.csv` of the same claims.
+
+    Close the stream (the WSGI server does) if it is not read to the end: that closes the query too.
+    """
     created = created or utcnow()
     rows: list[tuple[str, ...]] = []
     mode = S_IFREG | 0o644
@@ -89,4 +98,8 @@ def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
                 yield f"{claim.reference}.pdf", created, mode, ZIP_64, _pdf_chunks(claim.document.sha256)
         yield "ledger.csv", created, mode, ZIP_64, _csv_lines(rows)
 
-    return stream_zip(members())
+    files = members()
+    try:
+        yield from stream_zip(files)
+    finally:
+        files.close()  # at once, not whenever the garbage collector gets to it

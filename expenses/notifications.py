@@ -13,7 +13,7 @@ from email.utils import formataddr, make_msgid
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
@@ -21,12 +21,20 @@ from werkzeug.routing import BuildError
 
 from expenses.extensions import db
 from expenses.formatting import money, status_name
+from expenses.i18n import N_
 from expenses.models import Claim, User, utcnow
 
 OUTBOX = "outbox"
 #: Messages of the last commit that could not be handed to the SMTP server.
 FAILED = "mail_failed"
-ACTIONS = ("return", "reject", "approve", "pay")
+# Marked for the catalogue here, translated into the reader's language when the mail is written.
+SUBJECTS = {
+    "return": N_("Your travel claim %(ref)s was returned for correction"),
+    "reject": N_("Your travel claim %(ref)s was rejected"),
+    "approve": N_("Your travel claim %(ref)s was approved"),
+    "pay": N_("Your travel claim %(ref)s was paid"),
+}
+ACTIONS = tuple(SUBJECTS)
 
 
 class MailError(RuntimeError):
@@ -81,32 +89,24 @@ def _language(user: User, fallback: str | None = None) -> str:
     return user.language or fallback or "fi"
 
 
-def _subject(action: str, reference: str) -> str:
-    # Spelled out one by one so that the strings can be extracted for translation.
-    if action == "return":
-        return _("Your travel claim %(ref)s was returned for correction", ref=reference)
-    if action == "reject":
-        return _("Your travel claim %(ref)s was rejected", ref=reference)
-    if action == "approve":
-        return _("Your travel claim %(ref)s was approved", ref=reference)
-    return _("Your travel claim %(ref)s was paid", ref=reference)
-
-
 def claim_changed(claim: Claim, action: str) -> None:
-    """Tell the mentor that finance returned, rejected, approved or paid their claim (in their language)."""
+    """Tell the mentor that finance returned, rejected, approved or paid their claim, all in their language.
+
+    Only the reason stays as the finance officer typed it.
+    """
     if action not in ACTIONS:
         return
     mentor = claim.mentor
     language = _language(mentor, claim.language)
     with force_locale(language):
-        subject = _subject(action, claim.reference)
+        subject = _(SUBJECTS[action], ref=claim.reference)
         lines = [_("Hello %(name)s,", name=mentor.name), "", subject + "."]
         if action in ("return", "reject") and claim.status_reason:
             lines += ["", _("Reason: %(reason)s", reason=claim.status_reason)]
         if action == "return":
             lines += ["", _("Correct the claim and submit it again.")]
-        if action in ("approve", "pay"):
-            lines += ["", _("Total: %(total)s", total=money(claim.total))]
+        # The total in every mail, so that the mentor knows the claim at a glance.
+        lines += ["", _("Total: %(total)s", total=money(claim.total))]
         if action == "pay" and claim.payment_reference:
             lines += [_("Payment reference: %(ref)s", ref=claim.payment_reference)]
         link = _link("mentor.show", claim_id=claim.id)
@@ -151,7 +151,12 @@ def remind_finance() -> int:
     for officer in officers:
         language = _language(officer)
         with force_locale(language):
-            subject = _("%(n)s travel claims have waited over %(days)s days", n=len(waiting), days=days)
+            subject = ngettext(
+                "%(num)s travel claim has waited over %(days)s days",
+                "%(num)s travel claims have waited over %(days)s days",
+                len(waiting),
+                days=days,
+            )
             lines = [_("These travel claims have waited for handling over %(days)s days:", days=days), ""]
             lines += [
                 f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}"
@@ -171,7 +176,8 @@ def remind_finance() -> int:
         for claim in waiting:
             claim.waiting_notified_at = None
         db.session.commit()
-        raise MailError(_("The reminder could not be sent (see the log); the claims will be reported next time."))
+        # For the operator at the command line, whose other messages are English too.
+        raise MailError("The reminder could not be sent (see the log); the claims will be reported next time.")
     return len(waiting)
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from expenses import create_app
 from expenses.extensions import db
+from tests.factories import new_client
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 if os.environ.get("REQUIRE_POSTGRES") == "1" and not TEST_DATABASE_URL:
@@ -60,10 +61,14 @@ def app(request, tmp_path):
 
 @pytest.fixture
 def client(app):
-    client = app.test_client()
-    # Tests read the English source strings; tests/i18n asks for Finnish and Swedish itself.
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
+    """A browser that reads English (Accept-Language: en): most tests check the English source texts."""
+    return new_client(app)
+
+
+@pytest.fixture
+def visitor(app):
+    """A browser that states no language at all, so that it gets the product's default, Finnish."""
+    return new_client(app, language=None)
 
 
 @pytest.fixture

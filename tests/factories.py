@@ -5,6 +5,7 @@ import itertools
 import re
 from decimal import Decimal
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from expenses import receipts, workflow
@@ -100,8 +101,26 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
 _CSRF_INPUT = re.compile(r'name="(?:[\w-]+-)?csrf_token"[^>]*value="([^"]+)"')
 
 
+def new_client(app: Flask, language: str | None = "en") -> FlaskClient:
+    """A browser of its own (another person, another session).
+
+    The language rule of the tests: a test that checks texts states the language it reads. The
+    `client` fixture and these clients read English unless told otherwise; `language=None` sends no
+    Accept-Language at all, so the pages are Finnish (the product's default).
+    """
+    client = app.test_client()
+    if language:
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return client
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The CSRF token of the client's session, read from a page that has a form."""
+    """The CSRF token of the client's session, read from a page that has a form.
+
+    Empty when the test has switched CSRF off: the forms then carry no token, and none is needed.
+    """
+    if not client.application.config.get("WTF_CSRF_ENABLED", True):
+        return ""
     page = client.get(path).get_data(as_text=True)
     found = _CSRF_INPUT.search(page)
     assert found, f"no CSRF token on {path}"

@@ -17,12 +17,6 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.fixture
-def visitor(app):
-    """A browser that states no language (the suite's `client` asks for English)."""
-    return app.test_client()
-
-
 def test_finnish_is_the_default(visitor):
     html = page(visitor.get("/login"))
     assert '<html lang="fi">' in html and "<h1>Kirjaudu sisään</h1>" in html and "Valtiovarainministeriö" in html

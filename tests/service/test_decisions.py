@@ -57,7 +57,15 @@ def test_late_claim_is_a_warning_after_the_deadline(app, submitted_at, late):
     if late:
         assert codes(decision)["late_claim"] == "warning"
         message = next(f.message for f in decision.findings if f.code == "late_claim")
-        assert "2024-06-23" in message
+        # The deadline is written the reader's way, never as an ISO date.
+        assert "June 23, 2024" in message and "2024-06-23" not in message
+
+
+@pytest.mark.parametrize(("lang", "deadline"), [("fi", "23. kesäkuuta 2024"), ("sv", "23 juni 2024")])
+def test_late_claim_names_the_deadline_in_the_readers_language(app, lang, deadline):
+    submitted_at = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
+    _body, decision = decide(car_body(), make_user("mentor"), lang, submitted_at=submitted_at)
+    assert deadline in next(f.message for f in decision.findings if f.code == "late_claim")
 
 
 def test_submission_time_decides_lateness(app, monkeypatch):

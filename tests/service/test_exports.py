@@ -5,9 +5,10 @@ import io
 import zipfile
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from expenses import documents, exports
+from expenses.extensions import db
 from expenses.models import Claim
 from tests.factories import car_body, make_claim, make_user
 
@@ -45,3 +46,19 @@ def test_export_is_streamed_in_chunks(app):
     stream = exports.zip_of(select(Claim).where(Claim.id.in_([c.id for c in claims])))
     first = next(iter(stream))
     assert first.startswith(b"PK")  # bytes flow before the whole archive exists
+
+
+def _open_cursors(app) -> int | None:
+    """Server-side cursors open in this session's connection (PostgreSQL only; SQLite has none)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    return db.session.scalar(text("SELECT count(*) FROM pg_cursors"))
+
+
+def test_a_download_stopped_halfway_closes_its_query(app):
+    claims = [make_claim(status="approved") for _ in range(2)]
+    stream = exports.zip_of(select(Claim).where(Claim.id.in_([c.id for c in claims])))
+    next(stream)
+    assert _open_cursors(app) in (None, 1)  # the batched query is still being read
+    stream.close()  # what the WSGI server does when the browser goes away
+    assert _open_cursors(app) in (None, 0)

@@ -70,20 +70,24 @@ def test_return_mails_the_mentor_the_reason_in_their_language(app, inbox):
 
     [(recipients, mail)] = inbox.mails
     assert recipients == [mentor.email]
-    assert mail["Subject"] == f"Your travel claim {claim.reference} was returned for correction"
+    assert mail["Subject"] == f"Din reseräkning {claim.reference} har återsänts för korrigering"
     assert mail["Content-Language"] == "sv"
     assert mail["From"] == "matkat@vm.example"
-    assert "Reason: Attach the parking receipt." in body_of(mail)
-    assert f"http://localhost/claims/{claim.id}" in body_of(mail)
+    text = body_of(mail)
+    # Everything in Swedish, the total the Swedish way; only the reason stays as finance wrote it.
+    assert "Hej " in text and "Skäl: Attach the parking receipt." in text and "Totalt: 268,16\u00a0€" in text
+    assert "Korrigera reseräkningen och skicka in den på nytt." in text
+    assert "Detta meddelande har skickats automatiskt" in text
+    assert f"http://localhost/claims/{claim.id}" in text
 
 
 @pytest.mark.parametrize(
     ("start", "action", "words"),
     [
-        ("submitted", "reject", "was rejected"),
-        ("checked", "return", "was returned for correction"),
-        ("checked", "approve", "was approved"),
-        ("approved", "pay", "was paid"),
+        ("submitted", "reject", "on hylätty"),
+        ("checked", "return", "on palautettu korjattavaksi"),
+        ("checked", "approve", "on hyväksytty"),
+        ("approved", "pay", "on maksettu"),
     ],
 )
 def test_mentor_is_told_of_each_decision(app, inbox, start, action, words):
@@ -100,14 +104,15 @@ def test_mentor_is_told_of_each_decision(app, inbox, start, action, words):
 
     [mail] = inbox.to(mentor.email)
     assert len(inbox.mails) == 1
-    assert mail["Subject"] == f"Your travel claim {claim.reference} {words}"
+    # The claim's language (Finnish) when the mentor chose none.
+    assert mail["Subject"] == f"Matkalaskusi {claim.reference} {words}"
     text = body_of(mail)
-    assert mail["Content-Language"] == "fi"  # the claim's language when the mentor chose none
+    assert mail["Content-Language"] == "fi"
+    assert "Yhteensä: 268,16\u00a0€" in text  # the total, written the Finnish way
     if action in ("reject", "return"):
-        assert "Reason: Not a programme session." in text
+        assert "Syy: Not a programme session." in text
     if action == "pay":
-        assert "RF18 5555" in text
-        assert "268,16" in text  # the total, written the Finnish way
+        assert "Maksun viite: RF18 5555" in text
 
 
 def test_checking_sends_nothing(app, inbox):
@@ -182,7 +187,7 @@ def test_without_mail_server_the_mail_is_logged(app, caplog):
     with caplog.at_level(logging.INFO):
         workflow.reject(claim.id, make_user("finance"), "Not a programme session.")
     assert "Mail (not sent, no EXPENSES_MAIL_SERVER)" in caplog.text
-    assert f"Your travel claim {claim.reference} was rejected" in caplog.text
+    assert f"Matkalaskusi {claim.reference} on hylätty" in caplog.text  # the mentor's language, Finnish
 
 
 def _submitted_days_ago(days: float, **officers) -> Claim:
@@ -204,7 +209,7 @@ def test_notify_waiting_reports_old_claims_once(app, inbox, runner):
     assert "1 waiting claim(s) reported." in result.output
     [mail] = inbox.to(officer.email)
     assert inbox.to(away.email) == []
-    assert mail["Subject"] == "1 travel claims have waited over 3 days"
+    assert mail["Subject"] == "1 matkalasku on odottanut yli 3 päivää"  # the officer's language, Finnish
     assert old.reference in body_of(mail)
     assert recent.reference not in body_of(mail)
 
@@ -258,3 +263,16 @@ def test_no_finance_user_leaves_claims_unreported(app, inbox, caplog):
     assert notifications.remind_finance() == 0
     assert "no active finance user" in caplog.text
     assert claim.waiting_notified_at is None
+
+
+def test_reminder_is_in_the_officers_language_with_the_right_plural(app, inbox):
+    officer = make_user("finance")
+    officer.language = "sv"
+    db.session.commit()
+    first, second = _submitted_days_ago(10), _submitted_days_ago(8)
+    assert notifications.remind_finance() == 2
+    [mail] = inbox.to(officer.email)
+    assert mail["Subject"] == "2 reseräkningar har väntat över 5 dagar"
+    text = body_of(mail)
+    assert "Dessa reseräkningar har väntat på behandling i över 5 dagar:" in text
+    assert f"{first.reference}  Inlämnad" in text and "268,16\u00a0€" in text and second.reference in text

@@ -10,20 +10,20 @@ from sqlalchemy import func, select
 from expenses.accounts import find_user
 from expenses.extensions import db
 from expenses.models import RosterEntry, User
-from tests.factories import PASSWORD, make_user, post_form, sign_in
+from tests.factories import PASSWORD, make_user, new_client, post_form, sign_in
 
 PROGRAMME = "hankinta-suomi-2023-2024"
 
 
 def admin_client(app):
-    client = app.test_client()
+    client = new_client(app)
     admin = make_user("admin", name="Aino Admin")
     assert sign_in(client, admin).status_code == 302
     return client, admin
 
 
 def can_sign_in(app, email: str, password: str = PASSWORD) -> bool:
-    client = app.test_client()
+    client = new_client(app)
     # The login form only needs the e-mail; a plain object keeps the database session out of it.
     return sign_in(client, SimpleNamespace(email=email), password).status_code == 302
 
@@ -131,7 +131,7 @@ def test_admin_changes_a_role_and_the_roster_follows(app):
 
 def test_changed_role_changes_access_at_once(app):
     officer = make_user("finance")
-    officer_client = app.test_client()
+    officer_client = new_client(app)
     sign_in(officer_client, officer)
     assert officer_client.get("/finance/").status_code == 200
     client, _admin = admin_client(app)
@@ -143,7 +143,7 @@ def test_changed_role_changes_access_at_once(app):
 
 def test_deactivated_user_cannot_sign_in_and_is_signed_out(app):
     user = make_user("mentor", name="Leaving Mentor")
-    their_client = app.test_client()
+    their_client = new_client(app)
     sign_in(their_client, user)
     client, _admin = admin_client(app)
 
@@ -270,7 +270,7 @@ def test_admin_post_without_csrf_token_is_refused(app):
 @pytest.mark.parametrize("role", ["mentor", "actor", "finance", "auditor"])
 def test_other_roles_get_403(app, role):
     victim = make_user("mentor")
-    client = app.test_client()
+    client = new_client(app)
     sign_in(client, make_user(role))
 
     assert client.get("/admin/").status_code == 403

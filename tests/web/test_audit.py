@@ -9,7 +9,7 @@ import pytest
 from expenses import workflow
 from expenses.extensions import db
 from expenses.web import audit
-from tests.factories import car_body, make_claim, make_receipt, make_user, post_form, sign_in, train_body
+from tests.factories import car_body, make_claim, make_receipt, make_user, new_client, post_form, sign_in, train_body
 
 
 def _refs(html: str) -> list[str]:
@@ -40,7 +40,7 @@ def claims(app):
 
 
 def auditor_client(app):
-    client = app.test_client()
+    client = new_client(app)
     assert sign_in(client, make_user("auditor")).status_code == 302
     return client
 
@@ -171,7 +171,7 @@ def test_claim_not_yet_approved_is_not_found_for_the_auditor(app, status):
 @pytest.mark.parametrize("role", ["mentor", "actor", "finance", "admin"])
 def test_other_roles_get_403(app, role):
     claim = make_claim(status="approved")
-    client = app.test_client()
+    client = new_client(app)
     sign_in(client, make_user(role))
     assert client.get("/audit/").status_code == 403
     assert client.get(f"/audit/claims/{claim.id}").status_code == 403

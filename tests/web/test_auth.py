@@ -6,7 +6,7 @@ from urllib.parse import quote
 import pytest
 
 from expenses.extensions import db
-from tests.factories import PASSWORD, csrf_token, make_user, sign_in
+from tests.factories import PASSWORD, csrf_token, make_user, new_client, sign_in
 
 WRONG = "The e-mail or the password is wrong."
 NEW_PASSWORD = "a brand new passphrase"
@@ -181,7 +181,7 @@ def test_password_change_refusals(app, client, current, new, repeat, says):
 
 def test_password_change_signs_out_other_sessions(app):
     user = make_user("finance")
-    here, elsewhere = app.test_client(), app.test_client()
+    here, elsewhere = new_client(app), new_client(app)
     sign_in(here, user)
     sign_in(elsewhere, user)
 
@@ -242,17 +242,19 @@ def test_language_choice_is_remembered_across_a_redirect(app, client):
     assert html_lang(client.get("/login")) == "sv"
 
 
-def test_unknown_language_is_ignored(app, client):
-    assert html_lang(client.get("/login?lang=de")) == "fi"
+def test_unknown_language_is_ignored(app, client, visitor):
+    assert html_lang(visitor.get("/login?lang=de")) == "fi"  # no language stated: the default
+    assert html_lang(client.get("/login?lang=de")) == "en"  # the browser's language still decides
+    assert html_lang(client.get("/login")) == "en"  # and nothing was remembered
 
 
 @pytest.mark.parametrize(
     ("accept", "lang"),
     [("sv-FI,sv;q=0.9,en;q=0.5", "sv"), ("en-GB,en;q=0.9", "en"), ("de-DE,de;q=0.9", "fi"), (None, "fi")],
 )
-def test_browser_language_decides_until_a_choice_is_made(app, client, accept, lang):
+def test_browser_language_decides_until_a_choice_is_made(app, visitor, accept, lang):
     headers = {"Accept-Language": accept} if accept else {}
-    assert html_lang(client.get("/login", headers=headers)) == lang
+    assert html_lang(visitor.get("/login", headers=headers)) == lang
 
 
 def test_language_survives_sign_in_and_out(app, client):

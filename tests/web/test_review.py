@@ -16,6 +16,7 @@ from tests.factories import (
     make_claim,
     make_receipt,
     make_user,
+    new_client,
     post_form,
     sign_in,
     train_body,
@@ -59,7 +60,7 @@ def taxi_body(receipt_id: str) -> dict:
 
 
 def signed_in(app, role: str = "finance", user=None):
-    client = app.test_client()
+    client = new_client(app)
     user = user or make_user(role)
     assert sign_in(client, user).status_code == 302
     return client, user
