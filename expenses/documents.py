@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from expenses import pdf
 from expenses.extensions import db
@@ -129,6 +130,10 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
             data = _sign(data)
         sha256 = hashlib.sha256(data).hexdigest()
         _write(data, sha256)
+    except SQLAlchemyError:
+        # The summary's queries flush the approval; a database error there (such as another officer's
+        # concurrent change to the claim, StaleDataError) is the workflow's to answer, not a broken PDF.
+        raise
     except Exception as e:
         current_app.logger.exception("Making the summary of claim %s failed", claim.id)
         raise DocumentError(type(e).__name__) from e

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -31,7 +32,8 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
-        db.session.expire_all()
+        if has_app_context():  # a request sent from a thread of its own has no test session to refresh
+            db.session.expire_all()
         return response
 
 

@@ -7,11 +7,12 @@ the second UPDATE into 409 "changed" instead of a lost update.
 """
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from flask import Flask
 
-from expenses import audit
+from expenses import workflow
 from expenses.models import AuditEvent, Claim
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_claim, make_token, make_user
@@ -27,30 +28,38 @@ pytestmark = [
 
 
 def _race(app: Flask, monkeypatch, requests: list[tuple[str, str, dict]]) -> list[int]:
-    """Send the requests from one thread each, all held between loading the claim and committing."""
-    barrier = threading.Barrier(len(requests), timeout=10)
-    record = audit.record
+    """Send the requests from one thread each, all held between loading the claim and writing anything."""
+    # The timeout only keeps a broken race from hanging the suite.
+    barrier = threading.Barrier(len(requests), timeout=30)
+    transaction = workflow._transaction
 
-    def held(*args, **kwargs):
-        # The workflow records the event after loading the claim and passing every check, and
-        # before anything is written: hold each request here until all have got this far.
+    @contextmanager
+    def held():
+        # The workflow opens its unit of work after loading the claim and passing every check, and
+        # before it changes anything (an approval's PDF, whose queries flush, comes later): hold
+        # each request here until all have got this far.
         barrier.wait()
-        record(*args, **kwargs)
+        with transaction():
+            yield
 
-    monkeypatch.setattr(audit, "record", held)
+    monkeypatch.setattr(workflow, "_transaction", held)
     statuses: list[int | None] = [None] * len(requests)
+    codes: list[str | None] = [None] * len(requests)
 
     def send(i: int, token: str, path: str, body: dict) -> None:
         client = app.test_client()  # its own client, app context and database session
         answer = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
         statuses[i] = answer.status_code
+        codes[i] = answer.json.get("code")
 
     threads = [threading.Thread(target=send, args=(i, *r)) for i, r in enumerate(requests)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=60)
     assert not any(t.is_alive() for t in threads), "a request hung"
+    # The loser is told that the claim changed under it (not a wrong state, not a failed PDF).
+    assert [c for s, c in zip(statuses, codes, strict=True) if s != 200] == ["changed"], (statuses, codes)
     return statuses
 
 

@@ -1,6 +1,7 @@
 """The roster service: CSV parsing (delimiters, BOM, header), all-or-nothing import, role and activation rules."""
 
 import pytest
+from flask_babel import force_locale
 
 from expenses import roster
 from expenses.extensions import db
@@ -8,6 +9,13 @@ from expenses.models import RosterEntry
 from tests.factories import make_user
 
 PROGRAMME = roster.DEFAULT_PROGRAMME
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """These tests read the service's messages in English (outside a request they would be Finnish)."""
+    with force_locale("en"):
+        yield
 
 
 def test_programmes_come_from_the_calendar(app):
@@ -65,3 +73,12 @@ def test_admin_keeps_their_own_access(app):
     other = make_user("admin")
     roster.set_role(other, "auditor", admin)
     assert other.role == "auditor"
+
+
+def test_messages_follow_the_language_in_force(app):
+    data = b"email,name,role\na@example.fi,A A,mentor\n"
+    roster.import_roster(data, PROGRAMME)
+    db.session.commit()
+    with force_locale("sv"):
+        [line] = roster.import_roster(data, PROGRAMME).lines
+    assert line.outcome == "redan i deltagarförteckningen, oförändrad"

@@ -52,7 +52,7 @@ def test_auditor_sees_only_approved_and_paid_claims_newest_approval_first(app, c
     assert _refs(html) == [claims["a"].reference, claims["c"].reference, claims["b"].reference]
     for claim in others:
         assert claim.reference not in html
-    assert "268,16" in html and "208,00" in html and "Bertta Berg" in html
+    assert "€268.16" in html and "€208.00" in html and "Bertta Berg" in html  # money the English way
 
 
 FILTER_CASES = [
@@ -141,7 +141,7 @@ def test_claim_page_shows_decision_receipts_and_the_whole_trail(app):
 
     html = client.get(f"/audit/claims/{claim.id}").get_data(as_text=True)
 
-    assert claim.reference in html and "Maija Mentori" in html and "208,00" in html
+    assert claim.reference in html and "Maija Mentori" in html and "€208.00" in html
     assert "travel.public-transport" in html
     assert f'href="/receipts/{receipt.id}"' in html
     trail = html[html.index('<table class="trail"') :]

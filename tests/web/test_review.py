@@ -89,7 +89,7 @@ def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_finding
     for claim in hidden:
         assert claim.reference not in html
     row = _row(html, newer.reference)
-    assert "268,16" in row  # the stored decision's total, formatted for the reader
+    assert "€268.16" in row  # the stored decision's total, formatted for the (English) reader
     assert newer.mentor.name in row and "2024-04-23" in row
     # Warnings are named in words and by code, not shown by colour alone.
     assert "1 warning" in row and "late_claim" in row
