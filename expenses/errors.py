@@ -2,6 +2,8 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -41,6 +43,19 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _answer(400, _("The form had expired or was sent from elsewhere. Reload the page and send it again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        # The window of the limit that was hit bounds the wait; Flask-Limiter adds the exact Retry-After.
+        minutes = max(1, -(-error.limit.limit.get_expiry() // 60))
+        message = ngettext(
+            "Too many sign-in attempts. Wait %(num)s minute and try again. If you have forgotten your "
+            "password, ask the programme's staff for a new one.",
+            "Too many sign-in attempts. Wait %(num)s minutes and try again. If you have forgotten your "
+            "password, ask the programme's staff for a new one.",
+            minutes,
+        )
+        return _answer(429, message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

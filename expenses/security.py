@@ -1,15 +1,27 @@
-"""Sign-in sessions (Flask-Login) and the security headers of every response."""
+"""Sign-in sessions (Flask-Login), sign-in rate limits (Flask-Limiter) and the security headers of every response."""
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from expenses.extensions import db, login_manager
+from expenses.extensions import db, limiter, login_manager
 from expenses.models import User
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+#: Sent on every response, pages, API, files and errors alike (tests/security/test_headers.py).
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+#: Browsers keep to HTTPS for a year once they have seen this (production only: development is plain HTTP).
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 @login_manager.user_loader
@@ -25,16 +37,42 @@ def load_user(session_id: str) -> User | None:
 
 
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static":
+        # Pages, files and answers carry personal data: no browser or proxy cache may keep a copy.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def login_account_key() -> str:
+    """The account a sign-in attempt is for, as typed: unknown e-mails count too, so the limit tells nothing."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def login_failed(response: Response) -> bool:
+    # A successful sign-in redirects; anything else (wrong password, closed account) counts against the account.
+    return response.status_code != 302
+
+
+def address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
 def init_app(app: Flask) -> None:
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # The client's address (for the per-address limit and logs) and https come from the proxies' headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Sign in to continue.")
     login_manager.session_protection = "strong"
+    limiter.init_app(app)
     app.after_request(_headers)
