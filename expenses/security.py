@@ -1,8 +1,11 @@
 """Sign-in sessions (Flask-Login), sign-in rate limits (Flask-Limiter) and the security headers of every response."""
 
+import re
+
 from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from expenses.extensions import db, limiter, login_manager
 from expenses.models import User
@@ -20,6 +23,28 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+#: The largest id a row can have (PostgreSQL's INTEGER): a larger number in a URL or form is no row of ours,
+#: and given to the database it would be an error (out of range) rather than "not found".
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
+    """A non-negative whole number written in ASCII digits, at most `maximum`; anything else is None."""
+    if not isinstance(text, str) or not _DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: numbers past MAX_ID do not match, so they are a plain 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 #: Browsers keep to HTTPS for a year once they have seen this (production only: development is plain HTTP).
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -28,9 +53,10 @@ HSTS = "max-age=31536000; includeSubDomains"
 def load_user(session_id: str) -> User | None:
     # The id carries the password epoch: changing the password signs out other sessions.
     user_id, _sep, epoch = session_id.partition(":")
-    if not user_id.isdigit():
+    number = whole_number(user_id)
+    if number is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or str(user.session_epoch) != epoch or not user.active:
         return None
     return user
@@ -66,6 +92,7 @@ def account_limit() -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter  # before the blueprints add their routes
     hops = app.config["PROXY_HOPS"]
     if hops:
         # The client's address (for the per-address limit and logs) and https come from the proxies' headers.
