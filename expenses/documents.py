@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from expenses import pdf
 from expenses.extensions import db
@@ -122,6 +123,7 @@ def _write(data: bytes, sha256: str) -> None:
 def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimDocument:
     """Render, sign if configured, store; add the document row to the approval's transaction."""
     document_id = secrets.token_hex(16)
+    claim_id = claim.id  # for the log: after a failed flush the claim cannot be read
     try:
         data = pdf.render(summary_context(claim, approver, approved_at, document_id), claim.language, approved_at)
         signed = signing_configured()
@@ -129,8 +131,10 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
             data = _sign(data)
         sha256 = hashlib.sha256(data).hexdigest()
         _write(data, sha256)
+    except OperationalError:
+        raise  # the database went away while the summary read from it: a 503 of its own, not a document fault
     except Exception as e:
-        current_app.logger.exception("Making the summary of claim %s failed", claim.id)
+        current_app.logger.exception("Making the summary of claim %s failed", claim_id)
         raise DocumentError(type(e).__name__) from e
     document = ClaimDocument(
         id=document_id, claim=claim, sha256=sha256, size=len(data), signed=signed, language=claim.language

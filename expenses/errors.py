@@ -35,6 +35,17 @@ def _messages() -> dict[int, str]:
     }
 
 
+def _caused_by_database(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OperationalError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(error: WorkflowError):
@@ -70,5 +81,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
+        if _caused_by_database(error):
+            # E.g. a session left unusable by a failed flush: still the database, so still 503.
+            app.logger.exception("Database unavailable")
+            return _answer(503, _messages()[503])
         app.logger.exception("Unhandled error")
         return _answer(500, _messages()[500])

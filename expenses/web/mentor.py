@@ -347,7 +347,8 @@ def upload_receipt():
         receipt = receipts.store(upload.stream, upload.filename, current_user)
     except receipts.ReceiptError as e:
         db.session.rollback()
-        return jsonify({"error": str(e)}), 400
+        # Our disk failing is not the mentor's file being wrong: 503, as the API answers.
+        return jsonify({"error": str(e)}), 503 if isinstance(e.__cause__, OSError) else 400
     db.session.commit()
     return jsonify(
         {
