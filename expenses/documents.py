@@ -28,6 +28,10 @@ class DocumentError(RuntimeError):
     """The summary could not be made, signed or stored."""
 
 
+class DocumentGone(DocumentError):
+    """The summary was removed at the end of its retention period (expenses/retention.py); its hash is kept."""
+
+
 def _receipts(claim: Claim) -> list[dict]:
     """Each expense's receipt as the summary lists it: expense number, file name, type, SHA-256."""
     by_expense = {
@@ -144,7 +148,15 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
 
 
 def read(document: ClaimDocument) -> bytes:
-    return path_for(document.sha256).read_bytes()
+    """The stored bytes; `DocumentGone` once the retention command has removed them (the hash stays)."""
+    try:
+        return path_for(document.sha256).read_bytes()
+    except FileNotFoundError:
+        raise DocumentGone(document.sha256) from None
+
+
+def stored(document: ClaimDocument) -> bool:
+    return path_for(document.sha256).is_file()
 
 
 def verify(data: bytes) -> dict:

@@ -28,6 +28,10 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("The page was not found. Check the address or go back to the front page."),
         405: _("This address does not accept that kind of request."),
+        410: _(
+            "This document was removed at the end of its retention period. Its fingerprint (SHA-256) is kept "
+            "with the claim."
+        ),
         413: _("The upload is too large. Each receipt may be at most 10 MB; send fewer or smaller files at once."),
         429: _("Too many attempts. Wait a moment and try again."),
         500: _("Something went wrong on our side. Your data was not changed. Try again in a moment."),

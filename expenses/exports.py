@@ -94,7 +94,8 @@ def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
     def members() -> Iterator[tuple]:
         for claim in _claims(query):
             rows.append(ledger_row(claim))
-            if claim.document is not None:
+            # After its retention period a PDF is gone; the ledger still carries its hash.
+            if claim.document is not None and documents.stored(claim.document):
                 yield f"{claim.reference}.pdf", created, mode, ZIP_64, _pdf_chunks(claim.document.sha256)
         yield "ledger.csv", created, mode, ZIP_64, _csv_lines(rows)
 

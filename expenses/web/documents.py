@@ -33,9 +33,13 @@ def summary(claim_id: int):
     claim = workflow.get_claim(claim_id, current_user)
     if claim.document is None:
         abort(404)
+    try:
+        data = documents.read(claim.document)
+    except documents.DocumentGone:
+        abort(410)
     response = send_file(
         # The stored bytes themselves (a summary is small): a download never re-renders anything.
-        io.BytesIO(documents.read(claim.document)),
+        io.BytesIO(data),
         mimetype="application/pdf",
         download_name=f"{claim.reference}.pdf",
         as_attachment=True,

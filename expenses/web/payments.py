@@ -90,6 +90,8 @@ def show(batch_id: int):
 @role_required("finance")
 def download(batch_id: int):
     batch = _batch(batch_id)
+    if not batch.xml:
+        abort(410)  # removed at the end of its retention period (expenses/retention.py)
     return Response(
         batch.xml,
         mimetype="application/xml",
