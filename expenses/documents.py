@@ -14,7 +14,8 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 
 from expenses import pdf
 from expenses.extensions import db
@@ -135,8 +136,10 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
             data = _sign(data)
         sha256 = hashlib.sha256(data).hexdigest()
         _write(data, sha256)
-    except OperationalError:
-        raise  # the database went away while the summary read from it: a 503 of its own, not a document fault
+    except (SQLAlchemyError, StaleDataError):
+        # The database's own answer while the summary read from it (gone: 503; another officer's change
+        # flushed first: 409 changed), not a document fault.
+        raise
     except Exception as e:
         current_app.logger.exception("Making the summary of claim %s failed", claim_id)
         raise DocumentError(type(e).__name__) from e

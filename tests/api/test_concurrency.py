@@ -10,8 +10,9 @@ import threading
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
-from expenses import audit
+from expenses import workflow
 from expenses.models import AuditEvent, Claim
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import make_claim, make_token, make_user
@@ -28,20 +29,23 @@ pytestmark = [
 
 def _race(app: Flask, monkeypatch, requests: list[tuple[str, str, dict]]) -> list[int]:
     """Send the requests from one thread each, all held between loading the claim and committing."""
-    barrier = threading.Barrier(len(requests), timeout=10)
-    record = audit.record
+    barrier = threading.Barrier(len(requests), timeout=60)  # approvals render PDFs first: slow on a busy machine
+    check_text = workflow._check_text
 
     def held(*args, **kwargs):
-        # The workflow records the event after loading the claim and passing every check, and
-        # before anything is written: hold each request here until all have got this far.
+        # The officer's action checks its text after loading the claim and passing every other check,
+        # and before anything is changed (approval's PDF reads the database, and a flush there would
+        # lock the row): hold each request here until all have got this far.
         barrier.wait()
-        record(*args, **kwargs)
+        return check_text(*args, **kwargs)
 
-    monkeypatch.setattr(audit, "record", held)
+    monkeypatch.setattr(workflow, "_check_text", held)
     statuses: list[int | None] = [None] * len(requests)
 
     def send(i: int, token: str, path: str, body: dict) -> None:
-        client = app.test_client()  # its own client, app context and database session
+        # Its own client, app context and database session (a plain client: the suite's IsolatedClient
+        # expects the test's own app context, which this thread does not have).
+        client = FlaskClient(app, app.response_class)
         answer = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
         statuses[i] = answer.status_code
 
@@ -49,7 +53,7 @@ def _race(app: Flask, monkeypatch, requests: list[tuple[str, str, dict]]) -> lis
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=90)
     assert not any(t.is_alive() for t in threads), "a request hung"
     return statuses
 
