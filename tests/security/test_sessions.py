@@ -43,6 +43,19 @@ def test_failed_sign_ins_are_limited_per_account(app, client):
     assert sign_in(client, other).status_code == 302
 
 
+def test_the_429_page_speaks_the_users_language(app):
+    app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "1 per minute"
+    for lang, words in (("fi", "Liian monta kirjautumisyritystä. Odota 1 minuutti"), ("sv", "Vänta 1 minut")):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+        email = f"someone-{lang}@example.fi"
+        _attempt(client, email)
+        refused = _attempt(client, email)
+        assert refused.status_code == 429
+        page = refused.get_data(as_text=True)
+        assert words in page and f'<html lang="{lang}">' in page
+
+
 def test_successful_sign_ins_do_not_count_against_the_account(app, client):
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "2 per minute"
     user = make_user("finance")
