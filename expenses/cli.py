@@ -1,4 +1,4 @@
-"""Commands: `flask --app wsgi users create|token`, `demo`, `notify-waiting` (db comes from Flask-Migrate)."""
+"""Commands: users create|token, demo, notify-waiting, audit verify, backup, restore, retention (db: Flask-Migrate)."""
 
 import sys
 from pathlib import Path
@@ -7,7 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from expenses import audit, backup, notifications
+from expenses import audit, backup, notifications, retention
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
@@ -80,6 +80,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(retention_command)
 
 
 audit_group = AppGroup("audit", help="Check the audit trail.")
@@ -120,3 +121,27 @@ def restore_command(path: Path, yes: bool) -> None:
     except backup.BackupError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"Restored the backup made at {manifest['created_at']}.")
+
+
+@click.command("retention")
+@click.option(
+    "--by", "by_email", required=True, help="The e-mail of the admin who runs it (recorded in the audit trail)."
+)
+@click.option("--dry-run", is_flag=True, help="Only tell what would be removed.")
+@click.option(
+    "--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Judge the periods as on this day (YYYY-MM-DD)."
+)
+def retention_command(by_email: str, dry_run: bool, as_of) -> None:
+    """Remove receipts, PDFs and personal fields of claims past EXPENSES_RETENTION_YEARS; keep the ledger figures."""
+    actor = find_user(by_email)
+    if actor is None or actor.role != "admin":
+        raise click.ClickException(f"{by_email} is not an admin of this service.")
+    outcome = retention.run(actor, as_of.date() if as_of else None, dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(
+        f"{verb} the personal data of {len(outcome.claims)} claim(s) paid or rejected before "
+        f"{outcome.closed_before.isoformat()}: {outcome.receipts} receipt(s) ({outcome.receipt_files} file(s)), "
+        f"{outcome.documents} PDF(s), {outcome.ibans} IBAN(s), {outcome.payment_files} payment file(s)."
+    )
+    for reference in outcome.claims:
+        click.echo(f"  {reference}")

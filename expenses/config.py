@@ -29,9 +29,20 @@ TEXT_SETTINGS = (
     "MAIL_PASSWORD",
     "MAIL_SENDER",
     "PASSWORD_HASH_COST",
+    "RATELIMIT_STORAGE_URI",
+    "LOGIN_LIMIT_PER_ADDRESS",
+    "LOGIN_LIMIT_PER_ACCOUNT",
 )
-INT_SETTINGS = ("MAIL_PORT", "WAITING_DAYS", "VOLUNTEER_MAX_DAYS", "MAX_RECEIPT_BYTES", "MAX_CONTENT_LENGTH")
-FLAG_SETTINGS = ("MAIL_USE_TLS",)
+INT_SETTINGS = (
+    "MAIL_PORT",
+    "WAITING_DAYS",
+    "VOLUNTEER_MAX_DAYS",
+    "MAX_RECEIPT_BYTES",
+    "MAX_CONTENT_LENGTH",
+    "PROXY_HOPS",
+    "RETENTION_YEARS",
+)
+FLAG_SETTINGS = ("MAIL_USE_TLS", "RATELIMIT_ENABLED")
 
 
 class ConfigError(RuntimeError):
@@ -73,6 +84,17 @@ def defaults(app: Flask) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Sign-in attempts (Flask-Limiter): every POST counts per address, failed ones per account.
+        # memory:// is one counter per worker process; several workers share one with redis://… or memcached://….
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_ADDRESS": "30 per minute; 300 per hour",
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes; 50 per day",
+        # Reverse proxies in front of the service that set X-Forwarded-For/-Proto (0: none, addresses as seen).
+        "PROXY_HOPS": 0,
+        # Claims are kept this many whole years after the end of the year they were paid or rejected in.
+        "RETENTION_YEARS": 10,
     }
 
 

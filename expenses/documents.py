@@ -28,6 +28,10 @@ class DocumentError(RuntimeError):
     """The summary could not be made, signed or stored."""
 
 
+class DocumentGone(DocumentError):
+    """The summary was removed at the end of its retention period (expenses/retention.py); its hash is kept."""
+
+
 def _receipts(claim: Claim) -> list[dict]:
     """Each expense's receipt as the summary lists it: expense number, file name, type, SHA-256."""
     by_expense = {
@@ -123,6 +127,7 @@ def _write(data: bytes, sha256: str) -> None:
 def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimDocument:
     """Render, sign if configured, store; add the document row to the approval's transaction."""
     document_id = secrets.token_hex(16)
+    claim_id = claim.id  # for the log: after a failed flush the claim cannot be read
     try:
         data = pdf.render(summary_context(claim, approver, approved_at, document_id), claim.language, approved_at)
         signed = signing_configured()
@@ -135,7 +140,7 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
         # concurrent change to the claim, StaleDataError) is the workflow's to answer, not a broken PDF.
         raise
     except Exception as e:
-        current_app.logger.exception("Making the summary of claim %s failed", claim.id)
+        current_app.logger.exception("Making the summary of claim %s failed", claim_id)
         raise DocumentError(type(e).__name__) from e
     document = ClaimDocument(
         id=document_id, claim=claim, sha256=sha256, size=len(data), signed=signed, language=claim.language
@@ -145,7 +150,15 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
 
 
 def read(document: ClaimDocument) -> bytes:
-    return path_for(document.sha256).read_bytes()
+    """The stored bytes; `DocumentGone` once the retention command has removed them (the hash stays)."""
+    try:
+        return path_for(document.sha256).read_bytes()
+    except FileNotFoundError:
+        raise DocumentGone(document.sha256) from None
+
+
+def stored(document: ClaimDocument) -> bool:
+    return path_for(document.sha256).is_file()
 
 
 def verify(data: bytes) -> dict:

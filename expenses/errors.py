@@ -2,6 +2,8 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -26,11 +28,26 @@ def _messages() -> dict[int, str]:
         403: _("You do not have access to this page."),
         404: _("The page was not found. Check the address or go back to the front page."),
         405: _("This address does not accept that kind of request."),
+        410: _(
+            "This document was removed at the end of its retention period. Its fingerprint (SHA-256) is kept "
+            "with the claim."
+        ),
         413: _("The upload is too large. Each receipt may be at most 10 MB; send fewer or smaller files at once."),
         429: _("Too many attempts. Wait a moment and try again."),
         500: _("Something went wrong on our side. Your data was not changed. Try again in a moment."),
         503: _("The service is temporarily unavailable. Your data was not changed. Try again in a moment."),
     }
+
+
+def _caused_by_database(error: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OperationalError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def init_app(app: Flask) -> None:
@@ -41,6 +58,19 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return _answer(400, _("The form had expired or was sent from elsewhere. Reload the page and send it again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        # The window of the limit that was hit bounds the wait; Flask-Limiter adds the exact Retry-After.
+        minutes = max(1, -(-error.limit.limit.get_expiry() // 60))
+        message = ngettext(
+            "Too many sign-in attempts. Wait %(num)s minute and try again. If you have forgotten your "
+            "password, ask the programme's staff for a new one.",
+            "Too many sign-in attempts. Wait %(num)s minutes and try again. If you have forgotten your "
+            "password, ask the programme's staff for a new one.",
+            minutes,
+        )
+        return _answer(429, message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -55,5 +85,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         db.session.rollback()
+        if _caused_by_database(error):
+            # E.g. a session left unusable by a failed flush: still the database, so still 503.
+            app.logger.exception("Database unavailable")
+            return _answer(503, _messages()[503])
         app.logger.exception("Unhandled error")
         return _answer(500, _messages()[500])

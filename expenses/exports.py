@@ -35,16 +35,25 @@ BATCH = 100
 CHUNK = 64 * 1024
 
 
+#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(value: str) -> str:
+    """Text as typed, except that a leading formula character is quoted so that no spreadsheet evaluates it."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def ledger_row(claim: Claim) -> tuple[str, ...]:
     return (
         claim.reference,
-        claim.mentor.name,
+        text_cell(claim.mentor.name),
         claim.session_id,
         claim.status,
         claim.approved_at.isoformat() if claim.approved_at else "",
-        claim.approved_by.name if claim.approved_by else "",
+        text_cell(claim.approved_by.name) if claim.approved_by else "",
         claim.paid_at.isoformat() if claim.paid_at else "",
-        claim.payment_reference or "",
+        text_cell(claim.payment_reference or ""),
         str(claim.total),
         claim.document.sha256 if claim.document else "",
     )
@@ -94,7 +103,8 @@ def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
     def members() -> Iterator[tuple]:
         for claim in _claims(query):
             rows.append(ledger_row(claim))
-            if claim.document is not None:
+            # After its retention period a PDF is gone; the ledger still carries its hash.
+            if claim.document is not None and documents.stored(claim.document):
                 yield f"{claim.reference}.pdf", created, mode, ZIP_64, _pdf_chunks(claim.document.sha256)
         yield "ledger.csv", created, mode, ZIP_64, _csv_lines(rows)
 

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in the factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,5 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits only the routes that ask for it (sign-in); the storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(get_remote_address)

@@ -54,9 +54,13 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
     digest = hashlib.sha256(head)
     size = len(head)
     directory = Path(current_app.config["RECEIPTS_DIR"])
-    directory.mkdir(parents=True, exist_ok=True)
-    # Write to a temporary file first so a failed or oversized upload never leaves a partial file.
-    fd, temp_name = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    unavailable = _("The receipt could not be saved right now. Try again in a moment.")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # Write to a temporary file first so a failed or oversized upload never leaves a partial file.
+        fd, temp_name = tempfile.mkstemp(dir=directory, prefix=".upload-")
+    except OSError as e:
+        raise ReceiptError(unavailable) from e
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(head)
@@ -77,7 +81,7 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temp_name, final)
     except OSError as e:
-        raise ReceiptError(_("The receipt could not be saved right now. Try again in a moment.")) from e
+        raise ReceiptError(unavailable) from e
     finally:
         if os.path.exists(temp_name):
             os.unlink(temp_name)

@@ -1,40 +1,105 @@
-"""Sign-in sessions (Flask-Login) and the security headers of every response."""
+"""Sign-in sessions (Flask-Login), sign-in rate limits (Flask-Limiter) and the security headers of every response."""
 
-from flask import Flask, Response
+import re
+
+from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
-from expenses.extensions import db, login_manager
+from expenses.extensions import db, limiter, login_manager
 from expenses.models import User
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+#: Sent on every response, pages, API, files and errors alike (tests/security/test_headers.py).
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+#: The largest id a row can have (PostgreSQL's INTEGER): a larger number in a URL or form is no row of ours,
+#: and given to the database it would be an error (out of range) rather than "not found".
+MAX_ID = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
+    """A non-negative whole number written in ASCII digits, at most `maximum`; anything else is None."""
+    if not isinstance(text, str) or not _DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: numbers past MAX_ID do not match, so they are a plain 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+#: Browsers keep to HTTPS for a year once they have seen this (production only: development is plain HTTP).
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     # The id carries the password epoch: changing the password signs out other sessions.
     user_id, _sep, epoch = session_id.partition(":")
-    if not user_id.isdigit():
+    number = whole_number(user_id)
+    if number is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or str(user.session_epoch) != epoch or not user.active:
         return None
     return user
 
 
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if request.endpoint != "static":
+        # Pages, files and answers carry personal data: no browser or proxy cache may keep a copy.
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
+def login_account_key() -> str:
+    """The account a sign-in attempt is for, as typed: unknown e-mails count too, so the limit tells nothing."""
+    return "account:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def login_failed(response: Response) -> bool:
+    # A successful sign-in redirects; anything else (wrong password, closed account) counts against the account.
+    return response.status_code != 302
+
+
+def address_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ADDRESS"]
+
+
+def account_limit() -> str:
+    return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter  # before the blueprints add their routes
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # The client's address (for the per-address limit and logs) and https come from the proxies' headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Sign in to continue.")
     login_manager.session_protection = "strong"
+    limiter.init_app(app)
     app.after_request(_headers)

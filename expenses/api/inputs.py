@@ -6,6 +6,7 @@ from flask import request
 from flask_babel import gettext as _
 
 from expenses.models import STATUSES
+from expenses.security import MAX_ID
 from expenses.workflow import Invalid
 
 
@@ -59,7 +60,7 @@ def _whole(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value if value >= 0 else None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         return int(value)
     return None
 
@@ -100,6 +101,6 @@ def claim_id_arg() -> int | None:
     if value is None or value == "":
         return None
     number = _whole(value)
-    if number is None:
+    if number is None or number > MAX_ID:
         raise _invalid("claim", _("Give the claim's number."))
     return number

@@ -6,7 +6,7 @@ become JSON answers in expenses.errors (403 role, 404 someone else's claim, 409 
 
 import io
 
-from flask import Response, jsonify, request, send_file, url_for
+from flask import Response, abort, jsonify, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -162,9 +162,13 @@ def summary_pdf(claim_id: int) -> Response:
     claim = workflow.get_claim(claim_id, api_user())
     if claim.document is None:
         raise WrongState(_("A claim has a PDF summary only once it is approved."), status=claim.status)
+    try:
+        data = documents.read(claim.document)
+    except documents.DocumentGone:
+        abort(410)
     return send_file(
         # The stored bytes themselves (a summary is small): a download never re-renders anything.
-        io.BytesIO(documents.read(claim.document)),
+        io.BytesIO(data),
         mimetype="application/pdf",
         download_name=f"{claim.reference}.pdf",
         etag=claim.document.sha256,

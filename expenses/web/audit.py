@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from wtforms import DateField, DecimalField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -90,7 +90,13 @@ def _filtered(form: FilterForm) -> Select:
     if form.session.data:
         query = query.where(Claim.session_id == form.session.data)
     if form.mentor.data and form.mentor.data.strip():
-        query = query.where(func.lower(User.name).contains(form.mentor.data.strip().lower(), autoescape=True))
+        term = form.mentor.data.strip()
+        # SQLite's lower() knows only ASCII, so "Åsa" is also looked for exactly as typed.
+        query = query.where(
+            or_(
+                func.lower(User.name).contains(term.lower(), autoescape=True), User.name.contains(term, autoescape=True)
+            )
+        )
     if form.approved_from.data:
         query = query.where(Claim.approved_at >= _local_start(form.approved_from.data))
     if form.approved_to.data:

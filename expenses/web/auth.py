@@ -11,7 +11,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from expenses.accounts import MIN_PASSWORD_LENGTH, find_user, set_password, verify_password
-from expenses.extensions import db
+from expenses.extensions import db, limiter
+from expenses.security import account_limit, address_limit, login_account_key, login_failed
 
 bp = Blueprint("auth", __name__)
 
@@ -85,6 +86,9 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+# Guessing passwords: every attempt counts per address, failed ones per account (whatever the address).
+@limiter.limit(address_limit, methods=["POST"])
+@limiter.limit(account_limit, methods=["POST"], key_func=login_account_key, deduct_when=login_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -116,7 +116,7 @@ class FreeMealsField(StringField):
     def process_formdata(self, valuelist: list) -> None:
         self.data = []
         parts = [p for p in re.split(r"[,;\s]+", (valuelist[0] if valuelist else "") or "") if p]
-        if not all(p.isdigit() for p in parts):
+        if not all(p.isascii() and p.isdigit() for p in parts):
             raise ValueError(_("Write whole numbers separated by commas, such as 0, 2."))
         if len(parts) > 60:
             raise ValueError(_("Give at most one number per travel day."))

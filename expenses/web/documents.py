@@ -5,7 +5,7 @@ import io
 from flask import Blueprint, abort, render_template, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -27,15 +27,19 @@ class VerifyForm(FlaskForm):
 
 
 @bp.route("/claims/<int:claim_id>/summary.pdf")
-@login_required
+@role_required("mentor", "finance", "auditor")
 def summary(claim_id: int):
     """The archived PDF exactly as stored at approval: its own mentor, finance and auditors."""
     claim = workflow.get_claim(claim_id, current_user)
     if claim.document is None:
         abort(404)
+    try:
+        data = documents.read(claim.document)
+    except documents.DocumentGone:
+        abort(410)
     response = send_file(
         # The stored bytes themselves (a summary is small): a download never re-renders anything.
-        io.BytesIO(documents.read(claim.document)),
+        io.BytesIO(data),
         mimetype="application/pdf",
         download_name=f"{claim.reference}.pdf",
         as_attachment=True,

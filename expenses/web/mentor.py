@@ -7,7 +7,7 @@ the claim form's parsing lives in `claim_form`, and statuses change only in `wor
 import re
 from dataclasses import dataclass, field
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,6 +17,7 @@ from expenses import receipts, workflow
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
+from expenses.security import whole_number
 from expenses.web import claim_form as cf
 from expenses.web.access import role_required
 from rules import Session, load_calendar
@@ -97,8 +98,7 @@ def _posted_action() -> tuple[str, str | None]:
 
 
 def _version() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    return whole_number(request.form.get("version", ""))
 
 
 @dataclass
@@ -321,7 +321,10 @@ def submit(claim_id: int):
 def live_preview():
     """The decision panel for the form as it is now (the claim-form script); nothing is stored."""
     form = cf.ClaimForm()
-    claim_id = request.args.get("claim", type=int)
+    claim_arg = request.args.get("claim")
+    claim_id = whole_number(claim_arg) if claim_arg is not None else None
+    if claim_arg is not None and claim_id is None:
+        abort(404)
     session_id = workflow.get_claim(claim_id, current_user).session_id if claim_id is not None else None
     cf.validate_fields(form)
     if claim_id is None:
@@ -344,7 +347,8 @@ def upload_receipt():
         receipt = receipts.store(upload.stream, upload.filename, current_user)
     except receipts.ReceiptError as e:
         db.session.rollback()
-        return jsonify({"error": str(e)}), 400
+        # Our disk failing is not the mentor's file being wrong: 503, as the API answers.
+        return jsonify({"error": str(e)}), 503 if isinstance(e.__cause__, OSError) else 400
     db.session.commit()
     return jsonify(
         {

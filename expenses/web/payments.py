@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from expenses import payments, workflow
 from expenses.extensions import db
 from expenses.models import Claim, PaymentBatch
+from expenses.security import whole_number
 from expenses.web.access import role_required
 from expenses.web.validators import plain
 
@@ -47,7 +48,7 @@ def create():
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
+    ids = [n for v in request.form.getlist("claim") if (n := whole_number(v)) is not None]
     if not ids:
         flash(_("Choose at least one approved claim for the payment file."), "error")
         return redirect(url_for("payments.index"))
@@ -89,6 +90,8 @@ def show(batch_id: int):
 @role_required("finance")
 def download(batch_id: int):
     batch = _batch(batch_id)
+    if not batch.xml:
+        abort(410)  # removed at the end of its retention period (expenses/retention.py)
     return Response(
         batch.xml,
         mimetype="application/xml",

@@ -1,0 +1,241 @@
+"""The access-control matrix: every route of the pages and the API, for every role and a signed-out visitor.
+
+Each (endpoint, method) has one line in EXPECTED saying who may use it. The test walks the app's URL
+map, fills each URL with the ids of the owner's real claim, receipt and payment batch, sends the
+request as each role and compares the answer's kind:
+
+- ok:     the request got past access control (a page, a file, a redirect elsewhere, or 409/422 for
+          the deliberately incomplete input the matrix sends, so that nothing changes);
+- signin: a redirect to the sign-in page;
+- 401:    the API without a token;
+- 403:    a role that may not do this;
+- 404:    another mentor's claim, receipt or PDF (its existence is not revealed).
+
+A route added without a line here fails the test, and so does a line for a route that is gone.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from flask import url_for
+from werkzeug.routing import Rule
+
+from expenses.models import AuditEvent, Claim, Receipt, User
+from expenses.security import HEADERS
+from tests.factories import csrf_token
+from tests.security.conftest import FIGURES, ROLES, World
+
+READERS = ("mentor", "finance", "auditor")
+SIGNED_IN = ("mentor", "actor", "finance", "auditor", "admin")
+EVERYONE = ("anonymous", *SIGNED_IN)
+CSRF_REFUSED = "The form had expired or was sent from elsewhere."
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use one endpoint and method; `owned`: it names the mentor's own object, so another mentor gets 404."""
+
+    allowed: tuple[str, ...]
+    owned: bool = False
+    api: bool = False
+    anonymous: str | None = None  # what a signed-out visitor gets, when not the usual sign-in redirect or 401
+    query: dict = field(default_factory=dict)
+    everyone: str | None = None  # the one answer every role gets
+
+    def expected(self, role: str) -> str:
+        if self.everyone:
+            return self.everyone
+        if role == "anonymous":
+            if "anonymous" in self.allowed:
+                return "ok"
+            return self.anonymous or ("401" if self.api else "signin")
+        as_role = "mentor" if role == "other_mentor" else role
+        if as_role not in self.allowed:
+            return "403"
+        return "404" if role == "other_mentor" and self.owned else "ok"
+
+
+def page(*allowed: str, owned: bool = False, **kw) -> Access:
+    return Access(allowed, owned, **kw)
+
+
+def api(*allowed: str, owned: bool = False, **kw) -> Access:
+    return Access(allowed, owned, api=True, **kw)
+
+
+#: (endpoint, method) → who may. Keep it in the order of `flask routes`.
+EXPECTED: dict[tuple[str, str], Access] = {
+    ("account.details", "GET"): page(*SIGNED_IN),
+    ("account.details", "POST"): page(*SIGNED_IN),
+    ("admin.change_active", "POST"): page("admin"),
+    ("admin.change_role", "POST"): page("admin"),
+    ("admin.create", "POST"): page("admin"),
+    ("admin.import_roster", "POST"): page("admin"),
+    ("admin.index", "GET"): page("admin"),
+    ("api.approve", "POST"): api("finance"),
+    ("api.check", "POST"): api("finance"),
+    ("api.claim", "GET"): api(*READERS, owned=True),
+    ("api.create_claim", "POST"): api("mentor"),
+    ("api.list_claims", "GET"): api(*READERS),
+    ("api.openapi_json", "GET"): api(*EVERYONE),
+    ("api.pay", "POST"): api("finance"),
+    ("api.preview", "POST"): api("mentor"),
+    ("api.reject", "POST"): api("finance"),
+    ("api.return_claim", "POST"): api("finance"),
+    ("api.sessions", "GET"): api(*SIGNED_IN),
+    ("api.submit", "POST"): api("mentor", owned=True),
+    ("api.summary_pdf", "GET"): api(*READERS, owned=True),
+    ("api.update_claim", "PUT"): api("mentor", owned=True),
+    ("api.upload_receipt", "POST"): api("mentor"),
+    ("api.verify", "POST"): api("finance", "auditor"),
+    ("audit.export", "GET"): page("auditor"),
+    ("audit.index", "GET"): page("auditor"),
+    ("audit.show", "GET"): page("auditor"),
+    ("auth.actor", "GET"): page(*SIGNED_IN),
+    ("auth.home", "GET"): page(*SIGNED_IN, anonymous="signin"),
+    ("auth.login", "GET"): page(*EVERYONE),
+    ("auth.login", "POST"): page(*EVERYONE),
+    # Signing out (signed in or not) ends on the sign-in page; it is walked last, see _cases.
+    ("auth.logout", "POST"): Access((), everyone="signin"),
+    ("auth.password", "GET"): page(*SIGNED_IN),
+    ("auth.password", "POST"): page(*SIGNED_IN),
+    ("documents.summary", "GET"): page(*READERS, owned=True),
+    ("documents.verify", "GET"): page("finance", "auditor"),
+    ("documents.verify", "POST"): page("finance", "auditor"),
+    ("files.receipt", "GET"): page(*READERS, owned=True),
+    ("mentor.edit", "GET"): page("mentor", owned=True),
+    ("mentor.edit", "POST"): page("mentor", owned=True),
+    ("mentor.index", "GET"): page("mentor"),
+    ("mentor.new", "GET"): page("mentor"),
+    ("mentor.new", "POST"): page("mentor"),
+    ("mentor.preview", "POST"): page("mentor"),
+    ("mentor.show", "GET"): page("mentor", owned=True),
+    ("mentor.submit", "POST"): page("mentor", owned=True),
+    ("mentor.upload_receipt", "POST"): page("mentor"),
+    ("payments.create", "POST"): page("finance"),
+    ("payments.download", "GET"): page("finance"),
+    ("payments.index", "GET"): page("finance"),
+    ("payments.show", "GET"): page("finance"),
+    ("payments.show", "POST"): page("finance"),
+    ("review.act", "POST"): page("finance"),
+    ("review.handled", "GET"): page("finance"),
+    ("review.index", "GET"): page("finance"),
+    ("review.show", "GET"): page("finance"),
+    ("static", "GET"): page(*EVERYONE),
+}
+#: Extra cases of one endpoint: the live preview of a claim being edited names the claim in ?claim=.
+VARIANTS: dict[tuple[str, str], list[Access]] = {
+    ("mentor.preview", "POST"): [page("mentor", owned=True, query={"claim": "claim"})],
+}
+#: Signing out: every signed-in role is sent to the sign-in page too, and is signed out.
+LOGOUT = ("auth.logout", "POST")
+
+
+def routes(app) -> dict[tuple[str, str], Rule]:
+    found = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found[(rule.endpoint, method)] = rule
+    return found
+
+
+def test_every_route_is_in_the_matrix(app):
+    mapped = set(routes(app))
+    assert sorted(mapped - set(EXPECTED)) == [], "add these routes to EXPECTED in tests/security/test_access_matrix.py"
+    assert sorted(set(EXPECTED) - mapped) == [], "these routes are gone: remove them from EXPECTED"
+
+
+def _values(world: World, rule: Rule) -> list[dict]:
+    """URL values for the rule from the world's real objects; one dict per case (review.act: one per action)."""
+    known = {
+        "claim_id": [world.claim.id],
+        "receipt_id": [world.receipt.id],
+        "batch_id": [world.batch.id],
+        "user_id": [world.users["other_mentor"].id],
+        "filename": ["css/app.css"],
+        "action": ["check", "approve", "return", "reject", "pay"],
+    }
+    missing = rule.arguments - set(known)
+    assert not missing, f"the matrix cannot fill {missing} of {rule.rule}: add real values to _values"
+    cases = [{}]
+    for name in sorted(rule.arguments):
+        cases = [{**case, name: value} for case in cases for value in known[name]]
+    return cases
+
+
+def _cases(app, world: World) -> list[tuple[str, str, dict, Access]]:
+    cases = []
+    for (endpoint, method), rule in sorted(routes(app).items(), key=lambda item: item[0] == LOGOUT):
+        for access in [EXPECTED[(endpoint, method)], *VARIANTS.get((endpoint, method), [])]:
+            for values in _values(world, rule):
+                query = {k: (world.claim.id if v == "claim" else v) for k, v in access.query.items()}
+                cases.append((endpoint, method, {**values, **query}, access))
+    return cases
+
+
+def _send(world: World, role: str, method: str, url: str, access: Access, tokens: dict):
+    client = world.clients[role]
+    if access.api:
+        headers = {"Accept-Language": "en"}
+        if role != "anonymous":
+            headers["Authorization"] = f"Bearer {world.tokens[role]}"
+        # A stale version: an allowed finance action is refused as changed (409), so nothing changes.
+        body = {} if method == "PUT" or url.endswith(("/claims", "/preview")) else {"version": 999999}
+        return client.open(url, method=method, json=body, headers=headers)
+    if method == "GET":
+        return client.get(url)
+    if role not in tokens:
+        tokens[role] = csrf_token(client, "/login" if role == "anonymous" else "/password")
+    return client.open(url, method=method, data={"csrf_token": tokens[role]})
+
+
+def outcome(response) -> str:
+    status = response.status_code
+    if status in (301, 302, 303) and urlsplit(response.headers["Location"]).path == "/login":
+        return "signin"
+    if status in (401, 403, 404):
+        return str(status)
+    return "ok"
+
+
+def _fingerprint() -> tuple:
+    claims = sorted((c.id, c.status, c.version) for c in Claim.query.all())
+    return claims, AuditEvent.query.count(), Receipt.query.count(), User.query.count()
+
+
+def test_access_matrix(app, world):
+    before = _fingerprint()
+    tokens: dict[str, str] = {}
+    problems, checked = [], 0
+    with app.test_request_context():
+        cases = [(e, m, url_for(e, **v), a) for e, m, v, a in _cases(app, world)]
+    for endpoint, method, url, access in cases:
+        for role in ROLES:
+            answer = _send(world, role, method, url, access, tokens)
+            got, want = outcome(answer), access.expected(role)
+            text = answer.get_data(as_text=True) if answer.mimetype in ("text/html", "application/json") else ""
+            if got != want:
+                problems.append(
+                    f"{endpoint}: {method} {url} as {role}: expected {want}, got {answer.status_code} ({got})"
+                )
+            elif answer.status_code >= 500 or CSRF_REFUSED in text:
+                problems.append(f"{method} {url} as {role}: {answer.status_code} {text[:200]!r}")
+            missing = [name for name in HEADERS if name not in answer.headers]
+            if missing:
+                problems.append(f"{method} {url} as {role}: no {', '.join(missing)}")
+            answer.close()
+            checked += 1
+    FIGURES["access matrix: routes (endpoint × method × case)"] = len(cases)
+    FIGURES["access matrix: route × role checks"] = checked
+    assert problems == []
+    # The matrix sends only incomplete or stale requests: it must not have changed anything.
+    assert _fingerprint() == before
+
+
+def test_signing_out_ends_the_session(world):
+    for role in SIGNED_IN:
+        client = world.clients[role]
+        assert outcome(client.get("/password")) == "ok"
+        answer = client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+        assert outcome(answer) == "signin"
+        assert outcome(client.get("/password")) == "signin"
