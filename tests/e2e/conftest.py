@@ -195,3 +195,11 @@ def sign_in(page, email: str, lang: str | None = None, password: str = PASSWORD)
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
     assert "/login" not in page.url, f"sign-in as {email} failed: still on {page.url}"
+
+
+@pytest.fixture(scope="session")
+def world(live_server) -> dict:
+    """Users in every role and claims in every state (tests/e2e/world.py), made once for the session."""
+    from tests.e2e.world import build_world
+
+    return live_server.seed(build_world)
