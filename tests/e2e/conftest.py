@@ -141,13 +141,14 @@ class Browser:
         self.pages: dict[str, object] = {}
         self._steps = itertools.count(1)
 
-    def new_page(self, name: str, lang: str = "fi", width: int = 1280, height: int = 900):
+    def new_page(self, name: str, lang: str = "fi", width: int = 1280, height: int = 900, **options):
         """A page in its own context; `lang` is the browser's language (date pickers, Accept-Language)."""
         context = self.chromium.new_context(
             base_url=self.base_url,
             viewport={"width": width, "height": height},
             locale=LOCALES[lang],
             accept_downloads=True,
+            **options,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
