@@ -22,6 +22,11 @@ from expenses import create_app
 from expenses.extensions import db
 from tests.factories import PASSWORD
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `chromium` fixture skips (or, with REQUIRE_BROWSER=1, fails) every test, saying why
+    expect = None
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -37,7 +42,7 @@ LOCALES = {"fi": "fi-FI", "sv": "sv-FI", "en": "en-GB"}
 TIMEOUT_MS = 15_000
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     message = f"BROWSER TESTS NOT RUN: {reason}"
     if REQUIRE_BROWSER:
         pytest.fail(f"{message} (REQUIRE_BROWSER=1 makes this a failure)", pytrace=False)
@@ -105,15 +110,15 @@ def chromium():
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
-        _unavailable("the Python package `playwright` is not installed (pip install -e '.[test]').")
+        unavailable("the Python package `playwright` is not installed (pip install -e '.[test]').")
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium).")
+        unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium).")
     playwright = sync_playwright().start()
     try:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     except Error as e:
         playwright.stop()
-        _unavailable(f"Chromium at {CHROMIUM} did not start: {e}")
+        unavailable(f"Chromium at {CHROMIUM} did not start: {e}")
     yield browser
     browser.close()
     playwright.stop()

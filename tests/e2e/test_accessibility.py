@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import expect, sign_in, unavailable
 from tests.e2e.world import KICK_OFF
 from tests.factories import PDF_BYTES
 
@@ -208,7 +207,7 @@ def axe():
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
-        pytest.fail("axe-playwright-python is not installed (pip install -e '.[test]')", pytrace=False)
+        unavailable("the Python package `axe-playwright-python` is not installed (pip install -e '.[test]').")
     return Axe()
 
 

@@ -8,12 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from expenses import workflow
 from expenses.extensions import db
 from expenses.models import User
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import expect, sign_in
 from tests.factories import PDF_BYTES, PNG_BYTES, make_claim, make_receipt, make_user, train_body
 
 pytestmark = pytest.mark.browser

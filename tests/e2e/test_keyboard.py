@@ -1,9 +1,8 @@
 """The keyboard alone: the skip link, a visible focus, and the claim form's expense rows, with or without script."""
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import expect, sign_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,8 @@ import os
 import re
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import expect, sign_in
 
 pytestmark = pytest.mark.browser
 
