@@ -1,6 +1,6 @@
 """Browser tests: the real app served on 127.0.0.1, driven by Debian's Chromium through Playwright.
 
-One server and one browser serve the whole session; each test gets fresh browser contexts (own
+One server and one browser serve all of tests/e2e; each test gets fresh browser contexts (own
 cookies) and seeds the users and claims it needs, so tests never depend on one another's data.
 Where Chromium or Playwright is missing the tests skip loudly; with REQUIRE_BROWSER=1 (CI) they fail.
 On a failure every open page is photographed under test-output/e2e/<test name>/.
@@ -97,16 +97,18 @@ class LiveServer:
             db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path_factory.mktemp("e2e"))
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main thread
+# until it is stopped, and later tests that call asyncio.run() (pyHanko's signing) would fail.
+@pytest.fixture(scope="package")
 def chromium():
-    """One headless Chromium for the session (Debian's; Playwright's own browsers are never downloaded)."""
+    """One headless Chromium for tests/e2e (Debian's; Playwright's own browsers are never downloaded)."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
@@ -203,9 +205,9 @@ def sign_in(page, email: str, lang: str | None = None, password: str = PASSWORD)
     assert "/login" not in page.url, f"sign-in as {email} failed: still on {page.url}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def world(live_server) -> dict:
-    """Users in every role and claims in every state (tests/e2e/world.py), made once for the session."""
+    """Users in every role and claims in every state (tests/e2e/world.py), made once for tests/e2e."""
     from tests.e2e.world import build_world
 
     return live_server.seed(build_world)

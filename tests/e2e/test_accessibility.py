@@ -202,7 +202,7 @@ def axe_violations(page, axe) -> list[str]:
     return lines
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def axe():
     try:
         from axe_playwright_python.sync_playwright import Axe
