@@ -1,0 +1,251 @@
+"""Each role's journey in a real browser: mentor, finance (two officers), auditor, and the actor's refusal.
+
+Selectors are names, ids and form actions, not visible text, so that the journeys run in Finnish,
+Swedish and English alike; each journey uses another language.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from expenses import workflow
+from expenses.extensions import db
+from expenses.models import User
+from tests.e2e.conftest import expect, sign_in
+from tests.factories import PDF_BYTES, PNG_BYTES, make_claim, make_receipt, make_user, train_body
+
+pytestmark = pytest.mark.browser
+
+SESSION = "2024-04-23"
+
+
+def cents(text: str) -> str:
+    """An amount as shown in any language ("226,00 €", "€226.00") reduced to its digits: "22600"."""
+    return re.sub(r"\D", "", text)
+
+
+def total_of(page):
+    """The total line of the decision panel on the claim form."""
+    return page.locator("#decision table.decision tfoot td.num")
+
+
+def expect_total(page, digits: str) -> None:
+    expect(total_of(page)).to_have_text(re.compile(r"^\D*" + r"\D?".join(digits[:-2]) + r"\D" + digits[-2:] + r"\D*$"))
+
+
+def test_mentor_fills_in_a_claim_watches_the_total_and_submits(browser, live_server):
+    email = live_server.seed(lambda: make_user("mentor", name="Maija Mentori").email)
+    page = browser.new_page("mentor")
+
+    with browser.step("sign in"):
+        sign_in(page, email, "fi")
+        expect(page).to_have_url(re.compile(r"/claims/$"))
+        expect(page.locator("html")).to_have_attribute("lang", "fi")
+
+    with browser.step("open the claim form"):
+        page.locator("main a[href$='/claims/new']").click()
+        expect(page).to_have_url(re.compile(r"/claims/new$"))
+        page.check(f"input[name=session][value='{SESSION}']")
+
+    with browser.step("fill in the trip: the per diem appears"):
+        page.fill("input[name=start_place]", "Tampere")
+        page.fill("input[name=distance_km]", "178")
+        page.fill("input[name=departure]", f"{SESSION}T07:00")
+        page.fill("input[name=return_at]", f"{SESSION}T18:30")
+        expect_total(page, "5100")
+
+    with browser.step("first expense: a train ticket with its PDF receipt"):
+        row = page.locator("#expense-0")
+        row.locator("select[name='expenses-0-type']").select_option("public_transport")
+        # Fields the type does not use are hidden by the script.
+        expect(row.locator("input[name='expenses-0-km']")).to_be_hidden()
+        row.locator("input[name='expenses-0-date']").fill(SESSION)
+        row.locator("input[name='expenses-0-description']").fill("Juna Tampere–Helsinki")
+        # The receipt goes up as soon as it is chosen; without it the claim has an error and totals nothing.
+        row.locator("input[type=file]").set_input_files(
+            {"name": "juna.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+        )
+        expect(row.locator(".attached")).to_be_visible()
+        expect(row.locator(".attached-name")).to_have_text("juna.pdf")
+        row.locator("input[name='expenses-0-amount']").fill("160,00")
+        expect_total(page, "21100")
+
+    with browser.step("second expense: parking with a PNG receipt; the total follows each change"):
+        page.click("#add-expense")
+        row = page.locator("#expense-rows .expense-row").nth(1)
+        expect(row.locator("select")).to_be_focused()
+        row.locator("select").select_option("other")
+        row.locator("input[type=date]").fill(SESSION)
+        row.locator("input[name$='-description']").fill("Pysäköinti")
+        row.locator("input[type=file]").set_input_files(
+            {"name": "parkki.png", "mimeType": "image/png", "buffer": PNG_BYTES}
+        )
+        expect(row.locator(".attached-name")).to_have_text("parkki.png")
+        row.locator("input[name$='-amount']").fill("12,50")
+        expect_total(page, "22350")
+        row.locator("input[name$='-amount']").fill("15")
+        expect_total(page, "22600")
+        page.fill("input[name=distance_km]", "12")
+        # Within 15 km there is no per diem (a meal allowance at most): the total drops.
+        expect(total_of(page)).not_to_have_text(re.compile("226"))
+        assert int(cents(total_of(page).inner_text())) < 22600
+        page.fill("input[name=distance_km]", "178")
+        expect_total(page, "22600")
+
+    with browser.step("save the draft"):
+        page.click("button[name=save]")
+        expect(page).to_have_url(re.compile(r"/claims/\d+$"))
+        expect(page.locator(".flash-success")).to_be_visible()
+        receipts = page.locator("main table a[href^='/receipts/']")
+        expect(receipts).to_have_count(2)
+        expect(receipts.nth(0)).to_have_text("juna.pdf")
+        expect(receipts.nth(1)).to_have_text("parkki.png")
+
+    with browser.step("submit to ministry finance"):
+        page.click("main form[action$='/submit'] button[type=submit]")
+        expect(page.locator(".status-submitted")).to_be_visible()
+        expect(page.locator(".flash-success")).to_be_visible()
+        expect(page.locator("main form[action$='/submit']")).to_have_count(0)
+        assert cents(page.locator("dl.facts dd").nth(2).inner_text()) == "22600"
+
+
+def _submitted_claim() -> dict:
+    mentor = make_user("mentor", name="Matti Korjaaja")
+    receipt = make_receipt(mentor)
+    claim = make_claim(mentor, "submitted", train_body(receipt.id))
+    a = make_user("finance", name="Anna Tarkastaja")
+    b = make_user("finance", name="Bertil Godkännare")
+    return {"claim": claim.id, "mentor": mentor.email, "a": a.email, "b": b.email}
+
+
+def test_finance_returns_then_one_officer_checks_another_approves_and_pays(browser, live_server):
+    seed = live_server.seed(_submitted_claim)
+    claim_url = f"/finance/claims/{seed['claim']}"
+    officer_a = browser.new_page("officer-a", "sv")
+    officer_b = browser.new_page("officer-b", "en")
+    mentor = browser.new_page("mentor")
+
+    with browser.step("officer A finds the claim in the queue"):
+        sign_in(officer_a, seed["a"], "sv")
+        expect(officer_a).to_have_url(re.compile(r"/finance/$"))
+        officer_a.locator(f"#to-check a[href='{claim_url}']").click()
+        expect(officer_a).to_have_url(re.compile(claim_url + "$"))
+        # The receipt is beside the computation.
+        expect(officer_a.locator(".receipts a[href^='/receipts/']")).to_have_count(1)
+
+    with browser.step("a return without a reason is refused, next to the field and at the top"):
+        officer_a.click("form[action$='/return'] button[type=submit]")
+        expect(officer_a.locator("#return-reason-error")).to_be_visible()
+        expect(officer_a.locator("#return-reason")).to_have_attribute("aria-invalid", "true")
+        expect(officer_a.locator(".error-summary a[href='#return-reason']")).to_be_visible()
+
+    with browser.step("officer A returns the claim with a reason"):
+        officer_a.fill("#return-reason", "Kvittot för tåget saknar datum. Lägg till ett tydligare kvitto.")
+        officer_a.click("form[action$='/return'] button[type=submit]")
+        expect(officer_a.locator(".flash-success")).to_be_visible()
+        expect(officer_a.locator("form[action$='/check']")).to_have_count(0)
+
+    with browser.step("the mentor reads the reason, fixes the claim and submits it again"):
+        sign_in(mentor, seed["mentor"], "fi")
+        mentor.locator(f"a[href='/claims/{seed['claim']}']").click()
+        expect(mentor.locator(".returned-reason")).to_contain_text("Kvittot för tåget saknar datum")
+        mentor.locator(f"a[href='/claims/{seed['claim']}/edit']").click()
+        expect_total(mentor, "20800")
+        mentor.fill("input[name='expenses-0-amount']", "150,00")
+        expect_total(mentor, "19800")
+        mentor.click("button[name=save]")
+        expect(mentor).to_have_url(re.compile(rf"/claims/{seed['claim']}$"))
+        mentor.click("main form[action$='/submit'] button[type=submit]")
+        expect(mentor.locator(".status-submitted")).to_be_visible()
+
+    with browser.step("officer A checks it and may not approve it"):
+        officer_a.goto(claim_url)
+        officer_a.click("form[action$='/check'] button[type=submit]")
+        expect(officer_a.locator(".flash-success")).to_be_visible()
+        approve = officer_a.locator("form[action$='/approve'] button[type=submit]")
+        expect(approve).to_be_disabled()
+        expect(approve).to_have_attribute("aria-describedby", "approve-why")
+        expect(officer_a.locator("#approve-why")).to_be_visible()
+
+    with browser.step("officer B approves it: the PDF summary is made"):
+        sign_in(officer_b, seed["b"], "en")
+        officer_b.locator(f"#to-approve a[href='{claim_url}']").click()
+        officer_b.click("form[action$='/approve'] button[type=submit]")
+        expect(officer_b.locator(".flash-success")).to_be_visible()
+        expect(officer_b.locator(f"a[href='/claims/{seed['claim']}/summary.pdf']")).to_be_visible()
+
+    with browser.step("officer B marks it paid with the payment reference"):
+        officer_b.fill("#pay-reference", "RF18 5390 0754 7034")
+        officer_b.click("form[action$='/pay'] button[type=submit]")
+        expect(officer_b.locator(".flash-success")).to_be_visible()
+        expect(officer_b.locator("main")).to_contain_text("RF18 5390 0754 7034")
+        expect(officer_b.locator("form[action$='/pay']")).to_have_count(0)
+
+    with browser.step("the mentor sees the claim paid"):
+        mentor.reload()
+        expect(mentor.locator(".status-paid")).to_be_visible()
+
+    def states() -> tuple:
+        claim = workflow.get_claim(seed["claim"], db.session.scalar(db.select(User).filter_by(email=seed["b"])))
+        return claim.status, claim.checked_by.email, claim.approved_by.email
+
+    assert live_server.seed(states) == ("paid", seed["a"], seed["b"])
+
+
+def _paid_claim() -> dict:
+    mentor = make_user("mentor", name="Aune Auditoitava")
+    receipt = make_receipt(mentor)
+    claim = make_claim(mentor, "paid", train_body(receipt.id))
+    auditor = make_user("auditor", name="Auli Tarkastaja")
+    return {"claim": claim.id, "reference": claim.reference, "auditor": auditor.email}
+
+
+def test_auditor_finds_a_claim_and_downloads_its_pdf(browser, live_server):
+    seed = live_server.seed(_paid_claim)
+    page = browser.new_page("auditor", "en")
+
+    with browser.step("sign in"):
+        sign_in(page, seed["auditor"], "en")
+        expect(page).to_have_url(re.compile(r"/audit/$"))
+
+    with browser.step("filter by the mentor's name and status"):
+        page.fill("#mentor", "auditoitava")
+        page.select_option("#status", "paid")
+        page.click("main form[method=get] button[type=submit]")
+        rows = page.locator("#claims tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text(seed["reference"])
+
+    with browser.step("the ZIP of the found claims downloads"):
+        with page.expect_download() as download:
+            page.click("a[href^='/audit/export.zip']")
+        assert download.value.suggested_filename.endswith(".zip")
+        assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+
+    with browser.step("open the claim: its audit trail is there"):
+        page.locator(f"#claims a[href='/audit/claims/{seed['claim']}']").click()
+        expect(page.locator("table.trail tbody tr")).to_have_count(5)  # create, submit, check, approve, pay
+
+    with browser.step("download its PDF summary"):
+        with page.expect_download() as download:
+            page.click(f"a[href='/claims/{seed['claim']}/summary.pdf']")
+        assert download.value.suggested_filename == f"{seed['reference']}.pdf"
+        assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+
+
+def test_an_actor_is_told_travel_is_for_mentors_and_cannot_open_the_claim_form(browser, live_server):
+    email = live_server.seed(lambda: make_user("actor", name="Aku Aktori").email)
+    page = browser.new_page("actor", "sv")
+
+    with browser.step("sign in: the mentors-only page"):
+        sign_in(page, email, "sv")
+        expect(page).to_have_url(re.compile(r"/actor$"))
+        expect(page.locator("main h1")).to_be_visible()
+        expect(page.locator("a[href$='/claims/new']")).to_have_count(0)
+
+    with browser.step("the claim form is refused"):
+        response = page.goto("/claims/new")
+        assert response.status == 403
+        expect(page.locator("html")).to_have_attribute("lang", "sv")
+        expect(page.locator("input[name=start_place]")).to_have_count(0)
