@@ -11,6 +11,7 @@ benchmark ran, whether or not it met its target, and 1 when one could not run.
 
 import argparse
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -41,6 +42,7 @@ class Runner:
     def step(self, name: str, work: Callable[[], dict]) -> dict | None:
         if name not in self.wanted:
             return None
+        started = time.perf_counter()
         try:
             line = work()
         except Exception as e:
@@ -49,6 +51,7 @@ class Runner:
             line = failed(name, unit, target, f"{type(e).__name__}: {e}"[:300])
         self.results.append(line)
         emit(line)
+        print(f"{name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
         return line
 
     def skip(self, name: str, reason: str) -> None:
