@@ -32,6 +32,7 @@ BENCHES = {
     "postgres_queue": ("ms", postgres_queue.TARGET),
 }
 HTTP = ("api_claim_get", "api_preview", "finance_queue", "approve")
+ON_SQLITE = ("startup", *HTTP, "pdf_render", "export_zip")
 
 
 class Runner:
@@ -62,22 +63,9 @@ class Runner:
             emit(line)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, no wrk or gunicorn (for the tests)")
-    parser.add_argument("--only", action="append", choices=list(BENCHES), help="run only these (repeatable)")
-    parser.add_argument("--claims", type=int, default=10_000, help="claims in the SQLite database (default 10000)")
-    parser.add_argument("--seconds", type=float, default=5, help="length of one wrk run (default 5)")
-    parser.add_argument("--runs", type=int, default=3, help="wrk runs per measurement; medians (default 3)")
-    args = parser.parse_args(argv)
+def _on_sqlite(runner: Runner, args: argparse.Namespace, options: http_load.Options) -> None:
+    """The benchmarks on one generated SQLite database: start-up, HTTP (gunicorn + wrk), PDFs and export."""
     quick = args.quick
-    runner = Runner(args.only or list(BENCHES))
-    options = http_load.Options(quick=quick, seconds=args.seconds, runs=args.runs)
-
-    from benchmarks import rules_eval
-
-    runner.step("rules_eval", lambda: rules_eval.run(200 if quick else 10_000, 1 if quick else 5, 20240423))
-
     with workspace("sqlite") as folder, ExitStack() as servers:
         population = populate(folder / "data", 100 if quick else args.claims)
         runner.step("startup", lambda: startup.startup(population, quick))
@@ -112,6 +100,26 @@ def main(argv: list[str] | None = None) -> int:
                 runner.step("approve", lambda: pdf_load.approve(app_client, population, rendered["value"], quick))
         servers.close()  # the servers stop: the rest runs in this process
         runner.step("export_zip", lambda: export_zip.export_zip(population, quick))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, no wrk or gunicorn (for the tests)")
+    parser.add_argument("--only", action="append", choices=list(BENCHES), help="run only these (repeatable)")
+    parser.add_argument("--claims", type=int, default=10_000, help="claims in the SQLite database (default 10000)")
+    parser.add_argument("--seconds", type=float, default=5, help="length of one wrk run (default 5)")
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs per measurement; medians (default 3)")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    runner = Runner(args.only or list(BENCHES))
+    options = http_load.Options(quick=quick, seconds=args.seconds, runs=args.runs)
+
+    from benchmarks import rules_eval
+
+    runner.step("rules_eval", lambda: rules_eval.run(200 if quick else 10_000, 1 if quick else 5, 20240423))
+
+    if any(name in runner.wanted for name in ON_SQLITE):
+        _on_sqlite(runner, args, options)
 
     if "postgres_queue" in runner.wanted:
         why_not = postgres_queue.available() or (None if quick or wrk_path() else "wrk is not installed")
