@@ -48,8 +48,14 @@ test: lint compile
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/rules_eval.py
+# Every benchmark of benchmarks/ (README, "Performance"): JSON lines, then a table; a few minutes.
+# wrk loads the HTTP benchmarks; it is installed here when missing (root with apt-get), else they say why not.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--only startup --only pdf_render".
+bench: $(STAMP) compile
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+	  echo "wrk is not installed and cannot be installed here: the HTTP benchmarks will report it."
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 # Catalogues: `make translations` (developers) brings every .po up to date with the sources;
 # `compile` (run by `make run` and `make test`) builds the .mo files, which are not committed.

@@ -91,7 +91,10 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
-    if row is None or not row.user.active:
+    # One query for the token and its user: every API request asks this.
+    user = db.session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == _token_hash(token))
+    )
+    if user is None or not user.active:
         return None
-    return row.user
+    return user

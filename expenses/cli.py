@@ -1,4 +1,4 @@
-"""Commands: users create|token, demo, notify-waiting, audit verify, backup, restore, retention (db: Flask-Migrate)."""
+"""Commands: users create|token, demo, notify-waiting, generate, audit verify, backup, restore, retention (db: Flask-Migrate)."""
 
 import sys
 from pathlib import Path
@@ -81,6 +81,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
+    app.cli.add_command(generate_command)
 
 
 audit_group = AppGroup("audit", help="Check the audit trail.")
@@ -145,3 +146,35 @@ def retention_command(by_email: str, dry_run: bool, as_of) -> None:
     )
     for reference in outcome.claims:
         click.echo(f"  {reference}")
+
+
+@click.command("generate")
+@click.option("--claims", type=click.IntRange(min=1), default=10_000, show_default=True, help="How many claims.")
+@click.option(
+    "--mentors",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many mentors (default: as few as the claims need, one per claim and reimbursed session).",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed makes the same population.")
+@click.option("--real-pdfs", is_flag=True, help="Render real approval PDFs (slow: about a second each).")
+@with_appcontext
+def generate_command(claims: int, mentors: int | None, seed: int, real_pdfs: bool) -> None:
+    """Fill the database with a generated population, for benchmarks and for trying the service with volume."""
+    from expenses.generate import generate
+
+    if is_production(current_app):
+        raise click.ClickException(
+            "Generated users share a well-known password: generate data only with EXPENSES_ENV_NAME=development."
+        )
+    try:
+        made = generate(claims=claims, mentors=mentors, seed=seed, real_pdfs=real_pdfs)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(
+        f"Generated {made['mentors']} mentors, {made['claims']} claims, {made['events']} audit events "
+        f"and {made['documents']} approval documents."
+    )
+    for role, email in made["users"].items():
+        click.echo(f"  {role}: {email}")
+    click.echo(f"Every generated user's password is {made['password']}.")

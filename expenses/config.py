@@ -166,7 +166,10 @@ def configure(app: Flask, overrides: dict | None) -> None:
         app.config.from_mapping(overrides)
     _normalise(app)
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # A server's connections can drop between requests, so they are checked before use; a SQLite
+    # file cannot, and the check would cost a query on every request.
+    sqlite = str(app.config["DATABASE_URL"]).startswith("sqlite")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": not sqlite})
     if is_production(app):
         _refuse_unsafe(app)
         app.config["SESSION_COOKIE_SECURE"] = True

@@ -2,9 +2,11 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import dates, numbers
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
 from rules import RULES
@@ -38,14 +40,34 @@ ROLE_NAMES = {
 }
 
 
+# Lists show the same amounts and times on every request; Babel's formatting of one costs more than
+# the rest of its table row. Formatted texts are kept per value and language (a bounded cache).
+@lru_cache(maxsize=16384)
+def _money(value: Decimal, locale: str) -> str:
+    return numbers.format_currency(value, "EUR", locale=locale)
+
+
+@lru_cache(maxsize=16384)
+def _when(value: datetime, style: str, locale: str, zone) -> str:
+    return dates.format_datetime(value, style, tzinfo=zone, locale=locale)
+
+
+def _locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale else "fi"
+
+
 def money(value: Decimal | str | None) -> str:
     if value is None or value == "":
         return ""
-    return format_currency(Decimal(value), "EUR")
+    return _money(Decimal(value), _locale())
 
 
 def when(value: datetime | None, style: str = "short") -> str:
-    return format_datetime(value, style) if value else ""
+    """A stored time in the reader's language and time zone (Europe/Helsinki)."""
+    if not value:
+        return ""
+    return _when(value, style, _locale(), get_timezone())
 
 
 def day(value: date | str | None, style: str = "medium") -> str:

@@ -154,7 +154,11 @@ class Claim(db.Model):
     # The version column turns a concurrent second update into StaleDataError, never a lost update.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own convention
     __table_args__ = (
+        # Each of finance's queues is one status in the order of its step: submitted, checked, approved.
         Index("ix_claims_status_submitted", "status", "submitted_at"),
+        Index("ix_claims_status_checked", "status", "checked_at"),
+        # Also the auditors' list: approved and paid claims, newest approval first.
+        Index("ix_claims_status_approved", "status", "approved_at"),
         Index("ix_claims_mentor", "mentor_id", "created_at"),
         # One active claim per mentor and session; rejected claims do not count.
         Index(

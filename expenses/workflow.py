@@ -17,6 +17,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import ORMOption
 
 from expenses import audit, documents, notifications
 from expenses.decisions import decide
@@ -94,9 +95,11 @@ def can_see(user: User, claim: Claim) -> bool:
     return claim.mentor_id == user.id or user.role in ("finance", "auditor")
 
 
-def get_claim(claim_id: int, user: User) -> Claim:
-    """The claim if the user may see it; someone else's claim is simply not found."""
-    claim = db.session.get(Claim, claim_id)
+def get_claim(claim_id: int, user: User, *options: ORMOption) -> Claim:
+    """The claim if the user may see it; someone else's claim is simply not found.
+
+    `options` (such as `joinedload(Claim.mentor)`) load what the caller shows in the same query."""
+    claim = db.session.get(Claim, claim_id, options=options)
     if claim is None or not can_see(user, claim):
         raise NotFound(_("There is no such claim."))
     return claim

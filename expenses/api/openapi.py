@@ -7,8 +7,6 @@ tests/api/test_openapi.py fails when a route of the blueprint is missing here.
 
 from functools import cache
 
-from apispec import APISpec
-
 from expenses.models import STATUSES
 from rules.decision import LINE_KINDS
 
@@ -575,6 +573,8 @@ PATHS: dict[str, dict] = {
 @cache
 def document() -> dict:
     """The OpenAPI document; built once, it does not depend on the request."""
+    from apispec import APISpec  # only when the document is asked for: the app starts faster
+
     spec = APISpec(
         title="Mentor travel claims API",
         version="1",

@@ -10,14 +10,14 @@ from flask import Response, abort, jsonify, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from expenses import documents, receipts, workflow
 from expenses.api import bp, inputs, openapi
 from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, VERIFIERS_ONLY, api_user, public, roles
 from expenses.api.documents import claim_document, claim_summary, receipt_document, session_document
 from expenses.extensions import db
-from expenses.models import Claim
+from expenses.models import AuditEvent, Claim
 from expenses.workflow import Invalid, WrongState
 from rules import load_calendar
 
@@ -98,10 +98,20 @@ def list_claims() -> Response:
     return jsonify([claim_summary(c) for c in db.session.scalars(query)])
 
 
+#: What a whole claim's answer shows, loaded with the claim: one query for it and its people, one for its history.
+WHOLE_CLAIM = (
+    joinedload(Claim.mentor),
+    joinedload(Claim.checked_by),
+    joinedload(Claim.approved_by),
+    joinedload(Claim.document),
+    selectinload(Claim.events).joinedload(AuditEvent.actor),
+)
+
+
 @bp.get("/claims/<int:claim_id>")
 @roles(*READERS)
 def claim(claim_id: int) -> Response:
-    return claim_response(workflow.get_claim(claim_id, api_user()))
+    return claim_response(workflow.get_claim(claim_id, api_user(), *WHOLE_CLAIM))
 
 
 @bp.put("/claims/<int:claim_id>")

@@ -1,12 +1,13 @@
 """What the finance and auditor pages share: loading a claim with its trail, receipts, findings and paging."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from math import ceil
 
 from flask import request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from expenses.extensions import db
 from expenses.formatting import language
@@ -49,10 +50,16 @@ def template_helpers() -> dict:
 
 def session_label(session_id: str) -> str:
     """The session as people know it: its date and title in the reader's language."""
+    return _session_label(session_id, language())
+
+
+@lru_cache(maxsize=1024)
+def _session_label(session_id: str, lang: str) -> str:
+    # The calendar is loaded once per process (rules.load_calendar), so its labels can be kept too.
     session = load_calendar().get(session_id)
     if session is None:
         return session_id
-    return f"{session.date.isoformat()} {session.title_in(language())}"
+    return f"{session.date.isoformat()} {session.title_in(lang)}"
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,11 @@ def trail_of(claim: Claim) -> list[AuditEvent]:
 
 
 def with_people(query: Select) -> Select:
-    """A claim query that loads the mentor and the officers with it, so that lists make no query per row."""
-    return query.options(selectinload(Claim.mentor), selectinload(Claim.checked_by), selectinload(Claim.approved_by))
+    """A claim query for a list: the mentor and the officers joined in (one query, none per row), and
+    without the claim body, which no list shows and which is the largest column to read and parse."""
+    return query.options(
+        joinedload(Claim.mentor), joinedload(Claim.checked_by), joinedload(Claim.approved_by), defer(Claim.body)
+    )
 
 
 @dataclass

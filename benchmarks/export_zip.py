@@ -1,0 +1,108 @@
+"""The auditors' export: streaming the ZIP of 1,000 approved claims' PDFs with its CSV ledger.
+
+Baseline: reading the same PDF files from disk in the same chunks. Memory: the peak of Python's
+allocations (tracemalloc) while the ZIP streams, in a separate pass so that tracing does not slow
+the timed one. The generator's approval documents are tiny placeholders (rendering 1,000 real
+summaries takes minutes), so before measuring each selected claim's stored file is replaced by a
+real rendered summary, which makes the sizes (and the work per byte) those of production.
+"""
+
+import io
+import time
+import tracemalloc
+import zipfile
+
+from sqlalchemy import select
+
+from benchmarks.common import median, result
+
+TARGET_MB = 50
+
+
+def _claims_query(count: int):
+    from expenses.models import Claim
+
+    return select(Claim).where(Claim.status.in_(("approved", "paid"))).order_by(Claim.id).limit(count)
+
+
+def _real_documents(paths: list, claim) -> int:
+    """Overwrite the placeholder files with one real summary's bytes; return its size."""
+    from expenses import documents, pdf
+
+    context = documents.summary_context(claim, claim.approved_by, claim.approved_at, "0" * 32)
+    data = pdf.render(context, claim.language, claim.approved_at)
+    for path in paths:
+        path.write_bytes(data)
+    return len(data)
+
+
+def _read_files(paths: list) -> int:
+    from expenses.exports import CHUNK
+
+    total = 0
+    for path in paths:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK):
+                total += len(chunk)
+    return total
+
+
+def _stream(count: int) -> int:
+    from expenses import exports
+
+    return sum(len(chunk) for chunk in exports.zip_of(_claims_query(count)))
+
+
+def export_zip(population, quick: bool = False, count: int = 1000, runs: int = 3) -> dict:
+    from expenses import documents, exports
+    from expenses.extensions import db
+
+    count, runs = (20, 1) if quick else (count, runs)
+    app = population.app()
+    with app.test_request_context():
+        claims = db.session.scalars(_claims_query(count)).all()
+        if len(claims) < count:
+            raise RuntimeError(f"only {len(claims)} approved claims")
+        paths = [documents.path_for(c.document.sha256) for c in claims]
+        pdf_size = _real_documents(paths, claims[0])
+        db.session.remove()
+
+        # The ZIP is a valid archive of every PDF plus the ledger.
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(exports.zip_of(_claims_query(count)))))
+        if len(archive.namelist()) != count + 1 or archive.testzip() is not None:
+            raise RuntimeError("the export is not a complete ZIP")
+        db.session.remove()
+
+        reads, streams = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            size = _read_files(paths)
+            reads.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            zipped = _stream(count)
+            streams.append(time.perf_counter() - started)
+            db.session.remove()
+
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        _stream(count)
+        peak = tracemalloc.get_traced_memory()[1] - before
+        tracemalloc.stop()
+        db.session.remove()
+    value, baseline = median(streams), median(reads)
+    growth_mb = peak / 1e6
+    ratio = value / baseline
+    return result(
+        "export_zip",
+        round(value, 3),
+        "s",
+        round(baseline, 3),
+        round(ratio, 2),
+        f"≤ 3× reading the PDFs; memory growth ≤ {TARGET_MB} MB",
+        ratio <= 3 and growth_mb <= TARGET_MB,
+        memory_mb=round(growth_mb, 1),
+        _note=(
+            f"{count} claims, PDFs of {pdf_size / 1000:.0f} kB ({size / 1e6:.1f} MB), ZIP {zipped / 1e6:.1f} MB; "
+            f"peak Python memory +{growth_mb:.1f} MB"
+        ),
+    )

@@ -1,0 +1,101 @@
+"""PDF benchmarks: rendering one claim summary against WeasyPrint's `<p>hello</p>`, and the approve request.
+
+`pdf_render` runs in this process: after one warm-up render of each (fonts, imports), the two
+alternate and the medians are compared. `approve` sends finance's approve request for checked
+claims one after another (through gunicorn in full runs, after a warm-up approval per worker),
+so its median includes the PDF, the workflow's checks, storing the file and the commit.
+"""
+
+import time
+
+from sqlalchemy import select
+
+from benchmarks.common import median, result
+
+
+def _render_summary(claim) -> None:
+    from expenses import documents, pdf
+
+    context = documents.summary_context(claim, claim.approved_by, claim.approved_at, "0" * 32)
+    pdf.render(context, claim.language, claim.approved_at)
+
+
+def _render_hello() -> None:
+    import weasyprint
+
+    weasyprint.HTML(string="<p>hello</p>").write_pdf()
+
+
+def pdf_render(population, quick: bool = False, runs: int = 15) -> dict:
+    from expenses.extensions import db
+    from expenses.models import Claim
+
+    runs = 2 if quick else runs
+    app = population.app()
+    with app.test_request_context():
+        claims = db.session.scalars(
+            select(Claim).where(Claim.status.in_(("approved", "paid"))).order_by(Claim.id).limit(runs)
+        ).all()
+        _render_hello()
+        _render_summary(claims[0])
+        hellos, summaries = [], []
+        for n in range(runs):
+            started = time.perf_counter()
+            _render_hello()
+            hellos.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            _render_summary(claims[n % len(claims)])
+            summaries.append((time.perf_counter() - started) * 1000)
+        db.session.remove()
+    value, baseline = median(summaries), median(hellos)
+    return result(
+        "pdf_render",
+        round(value, 1),
+        "ms",
+        round(baseline, 1),
+        round(value / baseline, 2),
+        "≤ 10× WeasyPrint <p>hello</p>",
+        value <= 10 * baseline,
+        _note=f"median of {runs}; min {min(summaries):.0f} ms, max {max(summaries):.0f} ms",
+    )
+
+
+def checked_claims(population) -> list[int]:
+    from expenses.extensions import db
+    from expenses.models import Claim
+
+    app = population.app()
+    with app.app_context():
+        ids = db.session.scalars(select(Claim.id).where(Claim.status == "checked").order_by(Claim.id)).all()
+        db.session.remove()
+    return list(ids)
+
+
+def approve(client, population, render_ms: float, quick: bool = False, runs: int = 15, warm: int = 10) -> dict:
+    """Approve checked claims one at a time; `warm` first ones untimed (each worker's first PDF loads fonts)."""
+    runs, warm = (2, 1) if quick else (runs, warm)
+    ids = checked_claims(population)
+    if len(ids) < runs + warm:
+        raise RuntimeError(f"only {len(ids)} checked claims to approve")
+    headers = {"Authorization": f"Bearer {population.tokens['approver']}", "Content-Type": "application/json"}
+    times = []
+    for n, claim_id in enumerate(ids[: warm + runs]):
+        started = time.perf_counter()
+        status, _h, data = client.call("POST", f"/api/v1/claims/{claim_id}/approve", headers, b"{}")
+        elapsed = (time.perf_counter() - started) * 1000
+        if status != 200:
+            raise RuntimeError(f"approving claim {claim_id} answered {status}: {data[:300]!r}")
+        if n >= warm:
+            times.append(elapsed)
+    value = median(times)
+    ratio = value / render_ms
+    return result(
+        "approve",
+        round(value, 1),
+        "ms",
+        round(render_ms, 1),
+        round(ratio, 2),
+        "≤ 1.3× pdf_render",
+        ratio <= 1.3,
+        _note=f"median of {runs} after {warm} warm-up; min {min(times):.0f} ms, max {max(times):.0f} ms",
+    )

@@ -1,0 +1,49 @@
+"""Gunicorn's production settings: `gunicorn wsgi:app` reads this file from the working directory.
+
+Every setting can be overridden on the command line or through GUNICORN_CMD_ARGS; the few that
+differ between machines also through the variables named below.
+"""
+
+import multiprocessing
+import os
+
+# Behind the reverse proxy, on the loopback interface only (README, "Running in production").
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# The work is CPU-bound Python (rules engine, templates, PDFs), so processes, not threads, use the
+# cores: the usual 2 × cores + 1 keeps every core busy while some workers wait for the database.
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+
+# Load the app once in the master and fork it: workers start at once, share the imported code's
+# memory, and a configuration error stops the master before any worker starts.
+preload_app = True
+
+# Approving a claim renders its PDF summary (under a second); a request still running after this
+# is stuck, and its worker is replaced.
+timeout = 60
+graceful_timeout = 30
+
+# Replace each worker after this many requests (with jitter, so that not all at once): a slow leak
+# in a library (fonts, PDF rendering) cannot grow without bound.
+max_requests = 2000
+max_requests_jitter = 200
+
+# Requests are logged by the reverse proxy; errors go to standard error for the service manager.
+accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+# Trust X-Forwarded-* only from the proxy on this machine.
+forwarded_allow_ips = "127.0.0.1"
+
+
+def post_fork(server, worker) -> None:
+    """Each worker opens its own database connections: one inherited from the master would be shared."""
+    flask_app = getattr(worker.app, "callable", None)
+    if flask_app is None or "sqlalchemy" not in getattr(flask_app, "extensions", {}):
+        return
+    from expenses.extensions import db
+
+    with flask_app.app_context():
+        db.engine.dispose(close=False)
