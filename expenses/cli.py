@@ -1,4 +1,4 @@
-"""Commands: users create|token, demo, notify-waiting, generate, audit verify, backup, restore, retention (db: Flask-Migrate)."""
+"""Commands: users, demo, notify-waiting, generate, audit verify, backup, restore, retention (db: Flask-Migrate)."""
 
 import sys
 from pathlib import Path
