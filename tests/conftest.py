@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -37,20 +37,25 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-@pytest.fixture(params=DATABASES)
-def app(request, tmp_path):
-    app = create_app(
+def configured_app(kind: str, tmp_path) -> Flask:
+    """An app configured for tests: its own database and file stores, cheap password hashing."""
+    return create_app(
         {
             "TESTING": True,
             "ENV_NAME": "test",
             "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url(request.param, tmp_path),
+            "DATABASE_URL": database_url(kind, tmp_path),
             "RECEIPTS_DIR": str(tmp_path / "receipts"),
             "DOCUMENTS_DIR": str(tmp_path / "documents"),
             "PASSWORD_HASH_COST": "cheap",
             "SERVER_NAME": "localhost",
         }
     )
+
+
+@pytest.fixture(params=DATABASES)
+def app(request, tmp_path):
+    app = configured_app(request.param, tmp_path)
     app.test_client_class = IsolatedClient
     with app.app_context():
         db.drop_all()
@@ -81,18 +86,7 @@ def runner(app):
 @pytest.fixture(params=DATABASES)
 def empty_app(request, tmp_path):
     """An app whose database has no tables at all, not even Alembic's: for `db upgrade`."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "ENV_NAME": "test",
-            "SECRET_KEY": "test-secret-key",
-            "DATABASE_URL": database_url(request.param, tmp_path),
-            "RECEIPTS_DIR": str(tmp_path / "receipts"),
-            "DOCUMENTS_DIR": str(tmp_path / "documents"),
-            "PASSWORD_HASH_COST": "cheap",
-            "SERVER_NAME": "localhost",
-        }
-    )
+    app = configured_app(request.param, tmp_path)
     with app.app_context():
         _drop_everything()
         yield app
