@@ -73,10 +73,18 @@ class MalformedClaim(ValueError):
 # three times as much to build, and the engine builds thousands a second (benchmarks/rules_eval.py).
 @dataclass(slots=True)
 class Trip:
+    """Departure and return in Helsinki time, with the same instants in UTC.
+
+    Every duration rule measures absolute time (DST-safe); the UTC instants are worked out once
+    here because converting a zoned time costs more than the rest of a rule's arithmetic.
+    """
+
     start_place: str
     distance_km: Decimal
     departure: datetime
     return_: datetime
+    departure_utc: datetime
+    return_utc: datetime
 
 
 @dataclass(slots=True)
@@ -150,11 +158,12 @@ class _Reader:
         if value.startswith("-"):
             self.fail(where, key, _("must not be negative"))
             return None
-        if not _AMOUNT.fullmatch(value):
+        match = _AMOUNT.fullmatch(value)
+        if match is None:
             self.fail(where, key, _('must be a number with at most two decimals, such as "12.50"'))
             return None
         # "12.5" and "12" are accepted but carried as 12.50 and 12.00: decisions show cents.
-        amount = cents(Decimal(value))
+        amount = Decimal(value) if len(match[1] or "") == 3 else cents(Decimal(value))
         if amount == 0:
             self.fail(where, key, _("must be more than 0.00"))
             return None
@@ -201,8 +210,11 @@ class _Reader:
         except ValueError:
             self.fail(where, key, _('must be a date and time such as "2023-09-22T06:00"'))
             return None
-        # Local time is Helsinki time unless the sender gave an offset.
-        return moment.replace(tzinfo=HELSINKI) if moment.tzinfo is None else moment.astimezone(HELSINKI)
+        # Local time is Helsinki time unless the sender gave an offset. `combine` rather than
+        # `replace(tzinfo=…)`: the same datetime at a quarter of the cost, on the parser's hot path.
+        if moment.tzinfo is None:
+            return datetime.combine(moment.date(), moment.time(), HELSINKI)
+        return moment.astimezone(HELSINKI)
 
     def day(self, data: dict, key: str, where: str) -> date | None:
         value = data.get(key)
@@ -230,7 +242,10 @@ def _expense(reader: _Reader, data: object, where: str) -> Expense | None:
     amount = None
     if "amount" in required or ("amount" in optional and "amount" in data):
         amount = reader.amount(data, "amount", where)
-    texts = {key: reader.text(data, key, where, required=False) for key in _EXPENSE_TEXTS[kind] if key in data}
+    description = reader.text(data, "description", where, required=False) if "description" in data else ""
+    # Read only where the type has the field: an unknown field has already been reported above.
+    route = reader.text(data, "route", where, required=False) if kind == "own_car" and "route" in data else ""
+    reason = reader.text(data, "reason", where, required=False) if kind == "taxi" and "reason" in data else ""
     receipt = data.get("receipt") if "receipt" in optional else None
     if receipt is not None and not isinstance(receipt, str):
         reader.fail(where, "receipt", _("must be a string: the receipt's id"))
@@ -245,16 +260,12 @@ def _expense(reader: _Reader, data: object, where: str) -> Expense | None:
         nights = reader.count(data, "nights", where, 1, 1)
     if day is None:
         return None
-    return Expense(kind, day, amount, receipt, texts.get("description", ""), km, passengers,
-                   texts.get("route", ""), texts.get("reason", ""), nights)  # fmt: skip
+    return Expense(kind, day, amount, receipt, description, km, passengers, route, reason, nights)
 
 
 _EXPENSE_TYPES_SET = frozenset(EXPENSE_TYPES)
 # Worked out once rather than for every expense of every claim (the parser is on the hot path).
 _EXPENSE_ALLOWED = {kind: frozenset({"type", "date"} | req | opt) for kind, (req, opt) in _EXPENSE_FIELDS.items()}
-_EXPENSE_TEXTS = {
-    kind: tuple(k for k in ("description", "route", "reason") if k in _EXPENSE_ALLOWED[kind]) for kind in EXPENSE_TYPES
-}
 
 
 def parse_claim(data: object) -> Claim:
@@ -289,11 +300,13 @@ def parse_claim(data: object) -> Claim:
         distance = reader.quantity(trip_data, "distance_km", "trip")
         departure = reader.moment(trip_data, "departure", "trip")
         back = reader.moment(trip_data, "return", "trip")
-        # Compared in absolute time: in the repeated autumn hour the wall clock can run backwards.
-        if departure and back and back.astimezone(UTC) <= departure.astimezone(UTC):
-            reader.fail("trip", "return", _("must be after the departure"))
-        if distance is not None and departure and back:
-            trip = Trip(start_place, distance, departure, back)
+        if departure and back:
+            # Compared in absolute time: in the repeated autumn hour the wall clock can run backwards.
+            departure_utc, back_utc = departure.astimezone(UTC), back.astimezone(UTC)
+            if back_utc <= departure_utc:
+                reader.fail("trip", "return", _("must be after the departure"))
+            elif distance is not None:
+                trip = Trip(start_place, distance, departure, back, departure_utc, back_utc)
 
     free_meals_data = top.get("free_meals", [])
     free_meals: tuple[int, ...] = ()

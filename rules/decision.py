@@ -56,7 +56,7 @@ class Finding:
         return {"code": self.code, "severity": self.severity, "message": self.message, "expense": self.expense}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Decision:
     ruleset: str | None
     lines: tuple[Line, ...] = ()

@@ -7,6 +7,7 @@ period add up), and no accommodation is claimed for a night that the period cove
 
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from rules.claim import Claim, Expense
 from rules.decision import Finding, Line
@@ -20,8 +21,14 @@ ONE = Decimal(1)
 
 def _night(day: date, rates: Rates) -> tuple[datetime, datetime]:
     """The night window that starts in the evening of `day`, in UTC."""
-    start = datetime.combine(day, time(rates.limit("night_window_start_hour")), HELSINKI)
-    end = datetime.combine(day + timedelta(days=1), time(rates.limit("night_window_end_hour")), HELSINKI)
+    return _night_window(day, rates.limit("night_window_start_hour"), rates.limit("night_window_end_hour"))
+
+
+# Claims cluster on a few session dates, and converting zoned times is the dearest step here.
+@lru_cache(maxsize=4096)
+def _night_window(day: date, start_hour: int, end_hour: int) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(start_hour), HELSINKI)
+    end = datetime.combine(day + timedelta(days=1), time(end_hour), HELSINKI)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 

@@ -6,7 +6,7 @@ not the difference of the wall-clock readings (one hour less in March, one more 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from rules.claim import Claim
@@ -37,13 +37,12 @@ class Period:
 
 
 def duration(claim: Claim) -> timedelta:
-    return claim.trip.return_.astimezone(UTC) - claim.trip.departure.astimezone(UTC)
+    return claim.trip.return_utc - claim.trip.departure_utc
 
 
 def periods(claim: Claim) -> list[Period]:
     """The trip's 24-hour periods from departure; the last one may be shorter."""
-    start = claim.trip.departure.astimezone(UTC)
-    end = claim.trip.return_.astimezone(UTC)
+    start, end = claim.trip.departure_utc, claim.trip.return_utc
     result = []
     while start < end:
         result.append(Period(len(result), start, min(start + DAY, end)))
