@@ -1,6 +1,7 @@
 """Display helpers for templates: money, dates and statuses in the reader's language."""
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from functools import lru_cache
 
@@ -57,17 +58,38 @@ def _locale() -> str:
     return str(locale) if locale else "fi"
 
 
+@dataclass(frozen=True, slots=True)
+class Formats:
+    """Money and times in one reader's locale and time zone, looked up once: a list of many rows
+    formats through one of these instead of asking Flask-Babel for the locale in every cell."""
+
+    locale: str
+    zone: tzinfo
+
+    def money(self, value: Decimal | str | None) -> str:
+        if value is None or value == "":
+            return ""
+        return _money(Decimal(value), self.locale)
+
+    def when(self, value: datetime | None, style: str = "short") -> str:
+        """A stored time in the reader's language and time zone (Europe/Helsinki)."""
+        if not value:
+            return ""
+        return _when(value, style, self.locale, self.zone)
+
+
+def formats() -> Formats:
+    """The current reader's formats."""
+    return Formats(_locale(), get_timezone())
+
+
 def money(value: Decimal | str | None) -> str:
-    if value is None or value == "":
-        return ""
-    return _money(Decimal(value), _locale())
+    return formats().money(value)
 
 
 def when(value: datetime | None, style: str = "short") -> str:
     """A stored time in the reader's language and time zone (Europe/Helsinki)."""
-    if not value:
-        return ""
-    return _when(value, style, _locale(), get_timezone())
+    return formats().when(value, style)
 
 
 def day(value: date | str | None, style: str = "medium") -> str:

@@ -113,6 +113,11 @@ class Receipt(db.Model):
     owner: Mapped[User] = relationship()
 
 
+def claim_reference(session_id: str, claim_id: int) -> str:
+    """A claim's reference as people quote it: MK-2023-000042 (lists build it from two columns)."""
+    return f"MK-{session_id[:4]}-{claim_id:06d}"
+
+
 class Claim(db.Model):
     __tablename__ = "claims"
 
@@ -173,8 +178,7 @@ class Claim(db.Model):
 
     @property
     def reference(self) -> str:
-        """The claim's reference as people quote it: MK-2023-000042."""
-        return f"MK-{self.session_id[:4]}-{self.id:06d}"
+        return claim_reference(self.session_id, self.id)
 
 
 class ClaimDocument(db.Model):

@@ -1,12 +1,13 @@
 """What the finance and auditor pages share: loading a claim with its trail, receipts, findings and paging."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from math import ceil
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select
+from sqlalchemy import Result, Select, func, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from expenses.extensions import db
@@ -42,15 +43,14 @@ def template_helpers() -> dict:
     """Names the claim templates of finance and auditors use."""
     return {
         "session_label": session_label,
-        "findings_of": findings_of,
         "ACTION_NAMES": ACTION_NAMES,
         "EXPENSE_TYPES": EXPENSE_TYPES,
     }
 
 
-def session_label(session_id: str) -> str:
-    """The session as people know it: its date and title in the reader's language."""
-    return _session_label(session_id, language())
+def session_label(session_id: str, lang: str | None = None) -> str:
+    """The session as people know it: its date and title in the reader's language (or `lang`)."""
+    return _session_label(session_id, lang or language())
 
 
 @lru_cache(maxsize=1024)
@@ -73,8 +73,9 @@ class FindingSummary:
         return bool(self.errors or self.warnings)
 
 
-def findings_of(claim: Claim) -> FindingSummary:
-    findings = (claim.decision or {}).get("findings", [])
+def summarise(findings: list[dict] | None) -> FindingSummary:
+    """The codes of a stored decision's findings, by severity."""
+    findings = findings or []
     return FindingSummary(
         errors=tuple(f["code"] for f in findings if f.get("severity") == "error"),
         warnings=tuple(f["code"] for f in findings if f.get("severity") == "warning"),
@@ -152,14 +153,26 @@ class Page:
         return args
 
 
-def paginate(query: Select, arg: str = "page", per_page: int = PER_PAGE) -> Page:
-    """An offset page of a query, numbered by the request argument `arg`; a bad number means page 1."""
+def paginate(
+    query: Select,
+    arg: str = "page",
+    per_page: int = PER_PAGE,
+    *,
+    total: int | None = None,
+    rows: Callable[[Result], list] | None = None,
+) -> Page:
+    """An offset page of a query, numbered by the request argument `arg`; a bad number means page 1.
+
+    `total`, when the caller has counted the rows already, saves the count query; `rows` turns a
+    query of plain columns into the page's items (by default the query selects one entity)."""
     try:
         number = max(1, int(request.args.get(arg, "1")))
     except ValueError:
         number = 1
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     last_page = max(1, ceil(total / per_page))
     number = min(number, last_page)
-    items = list(db.session.scalars(query.limit(per_page).offset((number - 1) * per_page)))
+    result = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
+    items = rows(result) if rows else list(result.scalars())
     return Page(items, number, per_page, total, arg)

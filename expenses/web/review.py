@@ -1,6 +1,6 @@
 """Pages of ministry finance: the queues, one claim beside its receipts, and the check/approve/pay actions."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from expenses import workflow
 from expenses.extensions import db
 from expenses.models import Claim
+from expenses.web import queues
 from expenses.web.access import role_required
 from expenses.web.claim_pages import paginate, receipts_of, template_helpers, trail_of, with_people
 from expenses.web.validators import plain
@@ -20,7 +21,7 @@ bp = Blueprint("review", __name__, url_prefix="/finance")
 
 #: Statuses finance has finished with, for the "recently handled" list.
 HANDLED = ("returned", "rejected", "paid")
-#: Rows per page of each queue: the page stays fast however long a queue grows.
+#: Rows per page of the handled list: the page stays fast however long the list grows.
 PAGE_SIZE = 50
 
 
@@ -70,19 +71,13 @@ def _helpers() -> dict:
     return template_helpers()
 
 
-def _queue(status: str, arg: str, order) -> object:
-    return paginate(with_people(select(Claim).where(Claim.status == status)).order_by(*order), arg, PAGE_SIZE)
-
-
 @bp.route("/")
 @role_required("finance")
 def index():
-    queues = {
-        "submitted": _queue("submitted", "submitted_page", (Claim.submitted_at, Claim.id)),
-        "checked": _queue("checked", "checked_page", (Claim.checked_at, Claim.id)),
-        "approved": _queue("approved", "approved_page", (Claim.approved_at, Claim.id)),
-    }
-    return render_template("review/index.html", queues=queues)
+    shown = queues.queue_named(request.args.get("queue"))
+    waiting = queues.counts()
+    page = queues.queue_page(shown, waiting)
+    return render_template("review/index.html", queues=queues.QUEUES, shown=shown, waiting=waiting, page=page)
 
 
 @bp.route("/handled")

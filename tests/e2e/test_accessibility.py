@@ -85,6 +85,8 @@ def visits(role: str, w: dict) -> list[Visit]:
     if role == "finance":
         return [
             Visit("front page (queues)", "/"),
+            Visit("queue to approve (the badge on claims I checked)", "/finance/?queue=to-approve"),
+            Visit("queue to pay", "/finance/?queue=to-pay"),
             Visit("recently handled", "/finance/handled"),
             Visit("submitted claim", f"/finance/claims/{c['submitted']}"),
             Visit("return without a reason", act=_return_without_reason),

@@ -32,6 +32,7 @@ def main_pages(role: str, w: dict) -> list[tuple[str, str]]:
         "mentor_with_form": [("new-claim", "/claims/new"), ("returned", f"/claims/{c['returned']}")],
         "finance": [
             ("queues", "/finance/"),
+            ("queue-to-approve", "/finance/?queue=to-approve"),
             ("claim-to-check", f"/finance/claims/{c['submitted']}"),
             ("claim-to-approve", f"/finance/claims/{c['checked_by_other']}"),
             ("payments", "/finance/payments/"),

@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from expenses import workflow
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim
-from expenses.web import review
+from expenses.web import queues
 from tests.factories import (
     PNG_BYTES,
     car_body,
@@ -82,12 +82,19 @@ def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_finding
     client, _user = signed_in(app)
 
     html = client.get("/finance/").get_data(as_text=True)
+    to_approve = client.get("/finance/?queue=to-approve").get_data(as_text=True)
+    to_pay = client.get("/finance/?queue=to-pay").get_data(as_text=True)
 
+    # One queue at a time, "to check" first; every tab says how many claims wait in it.
     assert _refs(html, "to-check") == [older.reference, newer.reference, taxi.reference]
-    assert _refs(html, "to-approve") == [checked.reference]
-    assert _refs(html, "to-pay") == [approved.reference]
+    assert 'id="to-approve"' not in html and 'id="to-pay"' not in html
+    tab = r'href="/finance/\?queue={}"{}>\s*{} <span class="count">\({}\)'
+    assert re.search(tab.format("to-check", ' aria-current="page"', "To check", 3), html)
+    assert re.search(tab.format("to-approve", "", "To approve", 1), html)
+    assert _refs(to_approve, "to-approve") == [checked.reference]
+    assert _refs(to_pay, "to-pay") == [approved.reference]
     for claim in hidden:
-        assert claim.reference not in html
+        assert all(claim.reference not in page for page in (html, to_approve, to_pay))
     row = _row(html, newer.reference)
     assert "€268.16" in row  # the stored decision's total, formatted for the (English) reader
     assert newer.mentor.name in row and "2024-04-23" in row
@@ -99,18 +106,25 @@ def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_finding
 
 
 def test_queue_is_paginated(app, monkeypatch):
-    monkeypatch.setattr(review, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queues, "PAGE_SIZE", 2)
     claims = [make_claim(status="submitted") for _ in range(3)]
     client, _user = signed_in(app)
 
     first = client.get("/finance/").get_data(as_text=True)
-    second = client.get("/finance/?submitted_page=2").get_data(as_text=True)
+    second = client.get("/finance/?page=2").get_data(as_text=True)
 
     assert _refs(first, "to-check") == [c.reference for c in claims[:2]]
-    assert "submitted_page=2" in first and "Page 1 of 2" in first
+    assert "page=2" in first and "Page 1 of 2" in first
     assert _refs(second, "to-check") == [claims[2].reference]
     # A page number past the end shows the last page rather than an error.
-    assert _refs(client.get("/finance/?submitted_page=99").get_data(as_text=True), "to-check") == [claims[2].reference]
+    assert _refs(client.get("/finance/?page=99").get_data(as_text=True), "to-check") == [claims[2].reference]
+    # The pager keeps the queue it pages through.
+    more = [make_claim(status="checked") for _ in range(3)]
+    later = client.get("/finance/?queue=to-approve").get_data(as_text=True)
+    assert re.search(r'href="/finance/\?queue=to-approve&amp;page=2"', later)
+    assert _refs(client.get("/finance/?queue=to-approve&page=2").get_data(as_text=True), "to-approve") == [
+        more[2].reference
+    ]
 
 
 def test_queue_page_makes_the_same_number_of_queries_however_many_claims(app):
@@ -123,7 +137,8 @@ def test_queue_page_makes_the_same_number_of_queries_however_many_claims(app):
 
         event.listen(db.engine, "before_cursor_execute", count)
         try:
-            assert client.get("/finance/").status_code == 200
+            for queue in ("to-check", "to-approve", "to-pay"):
+                assert client.get(f"/finance/?queue={queue}").status_code == 200
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)

@@ -1,0 +1,136 @@
+"""Finance's work queues: which claims wait for which step, one page of rows at a time.
+
+The queue page is the one finance reloads all day, so its rows are read as plain columns (no
+claim objects, no claim body, only the codes of the stored findings) and formatted once per list.
+"""
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import Result, Select, func, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from expenses.extensions import db
+from expenses.formatting import formats, language
+from expenses.models import Claim, User, claim_reference
+from expenses.web.claim_pages import FindingSummary, Page, paginate, session_label, summarise
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A step of the workflow that waits for finance; `id` names its tab, table and `?queue=` value."""
+
+    id: str
+    status: str
+    title: str
+    intro: str
+    order: tuple[ColumnElement, ...]
+    extra: str | None = None  # the one column this queue shows besides the common ones
+
+
+QUEUES = (
+    Queue(
+        "to-check",
+        "submitted",
+        _l("To check"),
+        _l("Submitted by mentors: check each against its receipts, or return or reject it with a reason."),
+        (Claim.submitted_at, Claim.id),
+    ),
+    Queue(
+        "to-approve",
+        "checked",
+        _l("To approve"),
+        _l("Checked by one officer; another officer approves them."),
+        (Claim.checked_at, Claim.id),
+        "checked_by",
+    ),
+    Queue(
+        "to-pay",
+        "approved",
+        _l("Approved, to pay"),
+        _l("Approved claims waiting for payment. Mark each paid with its payment reference."),
+        (Claim.approved_at, Claim.id),
+        "approved_at",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    link: str
+    reference: str
+    mentor: str
+    session: str
+    submitted_at: str
+    checked_by: str
+    checked_by_me: bool
+    approved_at: str
+    total: str
+    findings: FindingSummary
+
+
+def queue_named(queue_id: str | None) -> Queue:
+    """The queue a `?queue=` value names; the first (to check) for none or an unknown one."""
+    return next((q for q in QUEUES if q.id == queue_id), QUEUES[0])
+
+
+def counts() -> dict[str, int]:
+    """How many claims wait in each queue, by status, in one query."""
+    query = (
+        select(Claim.status, func.count()).where(Claim.status.in_([q.status for q in QUEUES])).group_by(Claim.status)
+    )
+    return {status: count for status, count in db.session.execute(query)}
+
+
+_CHECKER = aliased(User, name="checker")
+
+
+def _query(queue: Queue) -> Select:
+    return (
+        select(
+            Claim.id,
+            Claim.session_id,
+            Claim.submitted_at,
+            Claim.approved_at,
+            Claim.total,
+            Claim.checked_by_id,
+            Claim.decision["findings"].label("findings"),
+            User.name.label("mentor"),
+            _CHECKER.name.label("checker"),
+        )
+        .join(User, User.id == Claim.mentor_id)
+        .outerjoin(_CHECKER, _CHECKER.id == Claim.checked_by_id)
+        .where(Claim.status == queue.status)
+        .order_by(*queue.order)
+    )
+
+
+def _rows(result: Result) -> list[QueueRow]:
+    shown, lang, me = formats(), language(), current_user.id
+    # One url_for for the whole list: building fifty URLs costs more than the rest of the rows.
+    link = url_for("review.show", claim_id=0).removesuffix("0")
+    return [
+        QueueRow(
+            link=f"{link}{row.id}",
+            reference=claim_reference(row.session_id, row.id),
+            mentor=row.mentor,
+            session=session_label(row.session_id, lang),
+            submitted_at=shown.when(row.submitted_at),
+            checked_by=row.checker or "",
+            checked_by_me=row.checked_by_id == me,
+            approved_at=shown.when(row.approved_at),
+            total=shown.money(row.total),
+            findings=summarise(row.findings),
+        )
+        for row in result
+    ]
+
+
+def queue_page(queue: Queue, waiting: dict[str, int]) -> Page:
+    """The requested page (`?page=`) of a queue, oldest first; `waiting` is what `counts` returned."""
+    return paginate(_query(queue), "page", PAGE_SIZE, total=waiting.get(queue.status, 0), rows=_rows)
