@@ -12,9 +12,8 @@ DEFAULT = "fi"
 def select_locale() -> str:
     if not has_request_context():  # commands and background work: the default, unless forced
         return DEFAULT
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        session["lang"] = chosen
+    chosen = _chosen_here()
+    if chosen is not None:
         return chosen
     if session.get("lang") in LANGUAGES:
         return session["lang"]
@@ -23,11 +22,20 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
 
 
+def _chosen_here() -> str | None:
+    """The language `?lang=` chooses, kept in the session for the next requests."""
+    chosen = request.args.get("lang")
+    if chosen not in LANGUAGES:
+        return None
+    # Written only when it changes: a changed session is signed and sent again with the response.
+    if session.get("lang") != chosen:
+        session["lang"] = chosen
+    return chosen
+
+
 def _remember_choice() -> None:
     # Also on requests that only redirect and so never ask for the locale (`/?lang=sv` → the home page).
-    chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
-        session["lang"] = chosen
+    _chosen_here()
 
 
 def N_(message: str) -> str:

@@ -121,3 +121,13 @@ def test_pdf_summary_is_in_the_claimants_language(app):
     reader = PdfReader(io.BytesIO(documents.read(claim.document)))
     text = "\n".join(p.extract_text() for p in reader.pages).replace("\u00a0", " ")
     assert "Sammandrag av reseräkning" in text and "Heldagtraktamente" in text and "208,00 €" in text
+
+
+def test_the_same_choice_again_leaves_the_session_cookie_alone(visitor):
+    assert sign_in(visitor, make_user("mentor")).status_code == 302
+    first = visitor.get("/account/?lang=sv")
+    assert any(c.startswith("session=") for c in first.headers.getlist("Set-Cookie"))
+    # A changed session is signed and sent again; an unchanged choice must not cost that on every request.
+    again = visitor.get("/account/?lang=sv")
+    assert not any(c.startswith("session=") for c in again.headers.getlist("Set-Cookie"))
+    assert '<html lang="sv">' in page(again)
