@@ -98,13 +98,14 @@ def list_claims() -> Response:
     return jsonify([claim_summary(c) for c in db.session.scalars(query)])
 
 
-#: What a whole claim's answer shows, loaded with the claim: one query for it and its people, one for its history.
+#: What a whole claim's answer shows, loaded in one query: the claim, its people and its history (a handful of
+#: events; one joined query costs less than a second round trip).
 WHOLE_CLAIM = (
     joinedload(Claim.mentor),
     joinedload(Claim.checked_by),
     joinedload(Claim.approved_by),
     joinedload(Claim.document),
-    selectinload(Claim.events).joinedload(AuditEvent.actor),
+    joinedload(Claim.events).joinedload(AuditEvent.actor),
 )
 
 
