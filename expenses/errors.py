@@ -1,8 +1,8 @@
 """Error answers: a JSON body under /api, a plain page everywhere else, never a traceback."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -32,11 +32,22 @@ def _messages() -> dict[int, str]:
             "This document was removed at the end of its retention period. Its fingerprint (SHA-256) is kept "
             "with the claim."
         ),
-        413: _("The upload is too large. Each receipt may be at most 10 MB; send fewer or smaller files at once."),
+        413: _too_large(),
         429: _("Too many attempts. Wait a moment and try again."),
         500: _("Something went wrong on our side. Your data was not changed. Try again in a moment."),
         503: _("The service is temporarily unavailable. Your data was not changed. Try again in a moment."),
     }
+
+
+def _too_large() -> str:
+    # Only an upload is about receipts; an oversize form or JSON body is about what was typed or sent.
+    if request.mimetype == "multipart/form-data":
+        return _("The upload is too large. Each receipt may be at most 10 MB; send fewer or smaller files at once.")
+    limit = current_app.config["MAX_CONTENT_LENGTH"] or 0
+    return _(
+        "The request is too large: at most %(size)s can be sent at once. Shorten what you entered and try again.",
+        size=format_decimal(round(limit / 1024 / 1024, 1)) + " MB" if limit >= 1024 * 1024 else f"{limit} B",
+    )
 
 
 def _caused_by_database(error: BaseException) -> bool:

@@ -129,7 +129,10 @@ def test_removed_documents_answer_410_with_a_clear_message(app, client, old):
     sign_in(client, old["a"])
     page = client.get(f"/claims/{paid_id}/summary.pdf")
     assert page.status_code == 410 and "retention period" in page.get_data(as_text=True)
-    assert client.get(f"/claims/{paid_id}").status_code == 200  # the claim itself is still shown
+    # The claim itself is still shown, saying why there is no PDF to download, with the kept fingerprint.
+    shown = client.get(f"/claims/{paid_id}").get_data(as_text=True)
+    assert f"/claims/{paid_id}/summary.pdf" not in shown and "removed at the end of its retention period" in shown
+    assert ClaimDocument.query.filter_by(claim_id=paid_id).one().sha256 in shown
     auditor = app.test_client()
     sign_in(auditor, make_user("auditor"))
     with auditor.get("/audit/export.zip") as answer:
