@@ -11,8 +11,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # The work is CPU-bound Python (rules engine, templates, PDFs), so processes, not threads, use the
-# cores: the usual 2 × cores + 1 keeps every core busy while some workers wait for the database.
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+# cores: one per core, plus one to keep the cores busy while a worker waits for the database. More
+# only take turns on the same cores with colder caches: on 2 cores, 5 workers answered a claim
+# from the API about a quarter slower than 3 (wrk, 32 connections; README, "Performance").
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 worker_class = "sync"
 
 # Load the app once in the master and fork it: workers start at once, share the imported code's
@@ -25,9 +27,10 @@ timeout = 60
 graceful_timeout = 30
 
 # Replace each worker after this many requests (with jitter, so that not all at once): a slow leak
-# in a library (fonts, PDF rendering) cannot grow without bound.
-max_requests = 2000
-max_requests_jitter = 200
+# in a library (fonts, PDF rendering) cannot grow without bound. Not much more often: a new worker
+# compiles its templates and queries again, which showed as the slowest requests under load.
+max_requests = 10000
+max_requests_jitter = 1000
 
 # Requests are logged by the reverse proxy; errors go to standard error for the service manager.
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
