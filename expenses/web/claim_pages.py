@@ -62,26 +62,6 @@ def _session_label(session_id: str, lang: str) -> str:
     return f"{session.date.isoformat()} {session.title_in(lang)}"
 
 
-@dataclass(frozen=True)
-class FindingSummary:
-    """A claim's findings counted by severity, with their codes, for one row of a list."""
-
-    errors: tuple[str, ...]
-    warnings: tuple[str, ...]
-
-    def __bool__(self) -> bool:
-        return bool(self.errors or self.warnings)
-
-
-def summarise(findings: list[dict] | None) -> FindingSummary:
-    """The codes of a stored decision's findings, by severity."""
-    findings = findings or []
-    return FindingSummary(
-        errors=tuple(f["code"] for f in findings if f.get("severity") == "error"),
-        warnings=tuple(f["code"] for f in findings if f.get("severity") == "warning"),
-    )
-
-
 def receipts_of(claim: Claim) -> list[tuple[Receipt, list[int]]]:
     """The receipts a claim refers to, each with the (1-based) numbers of the expenses it supports."""
     uses: dict[str, list[int]] = {}
