@@ -82,7 +82,7 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
     claim = workflow.create(body or car_body(), mentor, "fi")
     if status == "draft":
         return claim
-    workflow.submit(claim.id, mentor)
+    workflow.submit(claim.id, mentor, "fi")
     if status == "submitted":
         return claim
     checker = officers.get("checker") or make_user("finance")

@@ -125,7 +125,7 @@ def update_claim(claim_id: int) -> Response:
 @roles("mentor", message=MENTORS_ONLY)
 def submit(claim_id: int) -> Response:
     body = inputs.action_body()
-    return claim_response(workflow.submit(claim_id, api_user(), version=inputs.version(body)))
+    return claim_response(workflow.submit(claim_id, api_user(), language(), version=inputs.version(body)))
 
 
 def _finance_action(action: str, claim_id: int) -> Response:

@@ -303,7 +303,7 @@ def edit(claim_id: int):
 def submit(claim_id: int):
     claim = workflow.get_claim(claim_id, current_user)
     try:
-        workflow.submit(claim.id, current_user, _version())
+        workflow.submit(claim.id, current_user, language(), _version())
     except workflow.Ineligible as e:
         return _show(db.session.get(Claim, claim_id), 409, e.message, e.details.get("findings", []))
     except workflow.Stale as e:
