@@ -189,3 +189,20 @@ def decide(
         checks.append(_yearly_limits(engine, mentor, claim.session[:4], claim_id))
     service = tuple(say for say in checks if say is not None)
     return Decided(stored_body(document), lang, _told(engine, service, lang), claim, service)
+
+
+def localised(claim: Claim, lang: str) -> dict:
+    """The claim's stored decision with its explanations and findings in `lang`, for a reader.
+
+    The stored decision itself stays in the claim's language (the PDF embeds it). Claims saved before
+    the texts were kept in every language (`decision_texts` is null) are shown as they were stored.
+    """
+    texts = (claim.decision_texts or {}).get(lang)
+    if texts is None:
+        return claim.decision
+    decision = claim.decision
+    return {
+        **decision,
+        "lines": [dict(line, explanation=t) for line, t in zip(decision["lines"], texts["lines"], strict=True)],
+        "findings": [dict(f, message=t) for f, t in zip(decision["findings"], texts["findings"], strict=True)],
+    }

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from expenses import workflow
-from expenses.decisions import decide
+from expenses.decisions import decide, localised
 from expenses.extensions import db
 from expenses.models import Claim
 from rules import load_calendar
@@ -258,3 +258,29 @@ def test_only_the_texts_differ_between_languages(app, limits):
     assert without_texts(told["fi"]) == without_texts(told["sv"]) == without_texts(told["en"])
     assert [f["code"] for f in told["en"]["findings"]] == ["late_claim", "volunteer_tax_limit"]
     assert told["fi"]["lines"][0]["explanation"] != told["en"]["lines"][0]["explanation"]
+
+
+# --- a stored decision read in another language ------------------------------------------------
+
+
+def test_stored_decision_is_read_in_the_readers_language(app):
+    claim = make_claim(make_user("mentor"), "submitted")  # saved in Finnish, and late by now
+    assert claim.language == "fi"
+    english = localised(claim, "en")
+    assert english["lines"][0]["explanation"].startswith("trip 11 h 30 min")
+    assert english["findings"][-1]["message"].startswith("The claim was submitted after the deadline")
+    assert localised(claim, "sv")["lines"][0]["explanation"].startswith("resan 11 h 30 min")
+    # Only the texts change; the stored record stays in the claim's language.
+    assert {k: v for k, v in english.items() if k not in ("lines", "findings")} == {
+        k: v for k, v in claim.decision.items() if k not in ("lines", "findings")
+    }
+    assert claim.decision["lines"][0]["explanation"].startswith("matka 11 h 30 min")
+    assert localised(claim, "fi") == claim.decision
+
+
+def test_claims_saved_before_every_language_was_kept_are_read_as_stored(app):
+    claim = make_claim(make_user("mentor"))
+    claim.decision_texts = None
+    db.session.commit()
+    assert localised(claim, "en") == claim.decision
+    assert claim.decision["lines"][0]["explanation"].startswith("matka")
