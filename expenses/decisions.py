@@ -3,8 +3,14 @@
 The engine knows the regulation; the service adds what needs the database: the mentor's identity
 and role, whether each receipt id is really theirs, one active claim per session, late claims and
 the volunteers' yearly tax-free limits.
+
+A stored decision is read in every language (the mentor's, finance's, the auditor's), so the
+database is asked once and the answer can then be told in any language: the engine is
+deterministic, and the service's checks return how to say their finding rather than the text.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
 
@@ -18,10 +24,15 @@ from expenses.formatting import money
 from expenses.models import ACTIVE_STATUSES, Claim, User, utcnow
 from expenses.receipts import owned_receipts
 from rules import Decision, Finding, MalformedClaim, evaluate, load_calendar, parse_claim
+from rules.claim import Claim as ClaimInput
 from rules.claim import Problem
+from rules.i18n import LANGUAGES
 from rules.programme import HELSINKI
 
 ALLOWANCE_KINDS = ("per_diem_full", "per_diem_partial")
+
+#: One of the service's findings, in the language in force (`force_locale`) when it is called.
+Say = Callable[[], Finding]
 
 
 def claim_document(body: object, mentor: User) -> dict:
@@ -55,7 +66,7 @@ def _check_receipts(document: dict, mentor: User) -> None:
         raise MalformedClaim(problems)
 
 
-def _duplicate(mentor: User, session_id: str, claim_id: int | None) -> Finding | None:
+def _duplicate(mentor: User, session_id: str, claim_id: int | None) -> Say | None:
     query = select(Claim.id).where(
         Claim.mentor_id == mentor.id, Claim.session_id == session_id, Claim.status.in_(ACTIVE_STATUSES)
     )
@@ -64,14 +75,14 @@ def _duplicate(mentor: User, session_id: str, claim_id: int | None) -> Finding |
     other = db.session.scalar(query.limit(1))
     if other is None:
         return None
-    return Finding(
+    return lambda: Finding(
         "duplicate_claim",
         "error",
         _("You already have a claim for this session (number %(id)s). Open that claim instead.", id=other),
     )
 
 
-def _late(session_id: str, submitted_at: datetime | None) -> Finding | None:
+def _late(session_id: str, submitted_at: datetime | None) -> Say | None:
     """A claim after the session's deadline still goes to finance, with a warning to look at why."""
     session = load_calendar().get(session_id)
     if session is None or not session.reimbursed:
@@ -79,17 +90,21 @@ def _late(session_id: str, submitted_at: datetime | None) -> Finding | None:
     deadline = datetime.combine(session.claim_deadline, time(23, 59, 59), HELSINKI)
     if (submitted_at or utcnow()) <= deadline:
         return None
-    date = format_date(session.claim_deadline, "long")
-    if submitted_at is None:
-        message = _(
-            "Claims for this session were due by %(date)s; if you submit now, finance sees it as late.", date=date
-        )
-    else:
-        message = _("The claim was submitted after the deadline of %(date)s.", date=date)
-    return Finding("late_claim", "warning", message)
+
+    def say() -> Finding:
+        date = format_date(session.claim_deadline, "long")
+        if submitted_at is None:
+            message = _(
+                "Claims for this session were due by %(date)s; if you submit now, finance sees it as late.", date=date
+            )
+        else:
+            message = _("The claim was submitted after the deadline of %(date)s.", date=date)
+        return Finding("late_claim", "warning", message)
+
+    return say
 
 
-def _yearly_limits(decision: Decision, mentor: User, year: str, claim_id: int | None) -> list[Finding]:
+def _yearly_limits(decision: Decision, mentor: User, year: str, claim_id: int | None) -> Say | None:
     """Warn finance when the mentor passes the volunteers' tax-free limits of the year (A15)."""
     query = select(Claim.decision).where(
         Claim.mentor_id == mentor.id,
@@ -107,22 +122,52 @@ def _yearly_limits(decision: Decision, mentor: User, year: str, claim_id: int | 
                 mileage += Decimal(line["amount"])
     max_days, max_km = current_app.config["VOLUNTEER_MAX_DAYS"], Decimal(current_app.config["VOLUNTEER_MAX_KM_EUR"])
     if days <= max_days and mileage <= max_km:
-        return []
-    return [
-        Finding(
-            "volunteer_tax_limit",
-            "warning",
-            _(
-                "With this claim the mentor has %(days)s per-diem days and %(km)s of kilometre allowance in "
-                "%(year)s; tax-free limits for volunteers are %(max_days)s days and %(max_km)s.",
-                days=format_decimal(days),
-                km=money(mileage),
-                year=year,
-                max_days=max_days,
-                max_km=money(max_km),
-            ),
-        )
-    ]
+        return None
+    return lambda: Finding(
+        "volunteer_tax_limit",
+        "warning",
+        _(
+            "With this claim the mentor has %(days)s per-diem days and %(km)s of kilometre allowance in "
+            "%(year)s; tax-free limits for volunteers are %(max_days)s days and %(max_km)s.",
+            days=format_decimal(days),
+            km=money(mileage),
+            year=year,
+            max_days=max_days,
+            max_km=money(max_km),
+        ),
+    )
+
+
+def _told(engine: Decision, service: tuple[Say, ...], lang: str) -> Decision:
+    """The engine's decision (made in `lang`) with the service's findings said in the same language."""
+    if not service:
+        return engine
+    with force_locale(lang):
+        extra = tuple(say() for say in service)
+    return Decision(engine.ruleset, engine.lines, engine.findings + extra)
+
+
+def texts_of(decision: Decision) -> dict[str, list[str]]:
+    """A decision's human texts in order: what `Claim.decision_texts` keeps for each language."""
+    return {"lines": [line.explanation for line in decision.lines], "findings": [f.message for f in decision.findings]}
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A claim checked against the database once: its decision in `lang`, and how to tell it in any other."""
+
+    body: dict  # as stored: without the claimant, who is the signed-in user
+    lang: str
+    decision: Decision
+    claim: ClaimInput
+    service: tuple[Say, ...]
+
+    def in_language(self, lang: str) -> Decision:
+        return _told(evaluate(self.claim, lang=lang), self.service, lang)
+
+    def texts(self) -> dict[str, dict[str, list[str]]]:
+        """The decision's texts in every language of the service, for `Claim.decision_texts`."""
+        return {lang: texts_of(self.in_language(lang)) for lang in LANGUAGES}
 
 
 def decide(
@@ -131,22 +176,33 @@ def decide(
     lang: str,
     claim_id: int | None = None,
     submitted_at: datetime | None = None,
-) -> tuple[dict, Decision]:
-    """Check and evaluate a claim body for a mentor; raise `MalformedClaim` for bad input."""
+) -> Decided:
+    """Check and evaluate a claim body for a mentor, in `lang`; raise `MalformedClaim` for bad input."""
     document = claim_document(body, mentor)
     claim = parse_claim(document)
-    # The service's own findings speak the language of the engine's, which may be the claim's
-    # rather than the reader's (a submitted decision is stored in the claim's language).
-    with force_locale(lang):
+    with force_locale(lang):  # its problem is shown as it is made, to this reader
         _check_receipts(document, mentor)
-        decision = evaluate(claim, lang=lang)
-        extra = [
-            f
-            for f in (_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at))
-            if f is not None
-        ]
-        if decision.eligible:
-            extra += _yearly_limits(decision, mentor, claim.session[:4], claim_id)
-    if extra:
-        decision = Decision(decision.ruleset, decision.lines, decision.findings + tuple(extra))
-    return stored_body(document), decision
+    engine = evaluate(claim, lang=lang)
+    checks = [_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at)]
+    if engine.eligible:
+        # Amounts are the same in every language, so the limits are counted once, from this decision.
+        checks.append(_yearly_limits(engine, mentor, claim.session[:4], claim_id))
+    service = tuple(say for say in checks if say is not None)
+    return Decided(stored_body(document), lang, _told(engine, service, lang), claim, service)
+
+
+def localised(claim: Claim, lang: str) -> dict:
+    """The claim's stored decision with its explanations and findings in `lang`, for a reader.
+
+    The stored decision itself stays in the claim's language (the PDF embeds it). Claims saved before
+    the texts were kept in every language (`decision_texts` is null) are shown as they were stored.
+    """
+    texts = (claim.decision_texts or {}).get(lang)
+    if texts is None:
+        return claim.decision
+    decision = claim.decision
+    return {
+        **decision,
+        "lines": [dict(line, explanation=t) for line, t in zip(decision["lines"], texts["lines"], strict=True)],
+        "findings": [dict(f, message=t) for f, t in zip(decision["findings"], texts["findings"], strict=True)],
+    }

@@ -67,7 +67,7 @@ def _demo_claims(users: dict[str, User]) -> None:
 
     # Maija: the kick-off paid (the auditor's view), the closing submitted (finance's queue).
     paid = workflow.create(_car_trip("2023-09-22", "Tampere", 178, "09:30", "19:45"), maija, "fi")
-    workflow.submit(paid.id, maija)
+    workflow.submit(paid.id, maija, "fi")
     workflow.check(paid.id, checker)
     workflow.approve(paid.id, approver)
     workflow.pay(paid.id, approver, "RF71 2023 0001")
@@ -93,14 +93,14 @@ def _demo_claims(users: dict[str, User]) -> None:
         ],
     }
     submitted = workflow.create(train, maija, "fi")
-    workflow.submit(submitted.id, maija)
+    workflow.submit(submitted.id, maija, "fi")
 
     # Matti: the kick-off checked and waiting for the second officer, the closing returned to him.
     checked = workflow.create(_car_trip("2023-09-22", "Lahti", 104, "10:15", "18:30"), matti, "fi")
-    workflow.submit(checked.id, matti)
+    workflow.submit(checked.id, matti, "fi")
     workflow.check(checked.id, checker)
     returned = workflow.create(_car_trip("2024-04-23", "Lahti", 104, "08:00", "17:00"), matti, "fi")
-    workflow.submit(returned.id, matti)
+    workflow.submit(returned.id, matti, "fi")
     workflow.return_for_correction(
         returned.id, checker, "The kilometres look high for Lahti–Helsinki; check the route and correct them."
     )

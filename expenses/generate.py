@@ -24,9 +24,11 @@ from sqlalchemy import func, insert, select, text
 
 from expenses import accounts, documents, receipts
 from expenses.audit import GENESIS, chain_hash
+from expenses.decisions import texts_of
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt, User, utcnow
-from rules import evaluate, load_calendar
+from rules import evaluate, load_calendar, parse_claim
+from rules.i18n import LANGUAGES
 from rules.programme import HELSINKI
 
 PASSWORD = "generated-password"
@@ -207,7 +209,10 @@ def generate(claims: int = 10_000, mentors: int | None = None, seed: int = 1, re
             }
         )
         body = _body(rng, session_id, receipt_id)
-        decision = evaluate({**body, "claimant": {"name": names[mentor_id], "role": "mentor"}}, lang="fi")
+        parsed = parse_claim({**body, "claimant": {"name": names[mentor_id], "role": "mentor"}})
+        # Every language's texts too, as the workflow stores them, so that reading a claim costs what it does.
+        decisions = {lang: evaluate(parsed, lang=lang) for lang in LANGUAGES}
+        decision = decisions["fi"]
         status = rng.choices(statuses, weights)[0]
         submitted = now - timedelta(days=rng.randint(1, 400), minutes=rng.randint(0, 1440))
         row = {
@@ -217,6 +222,7 @@ def generate(claims: int = 10_000, mentors: int | None = None, seed: int = 1, re
             "status": status,
             "body": body,
             "decision": decision.to_dict(),
+            "decision_texts": {lang: texts_of(d) for lang, d in decisions.items()},
             "total": decision.total,
             "eligible": decision.eligible,
             "has_warnings": any(f.severity == "warning" for f in decision.findings),

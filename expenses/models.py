@@ -126,7 +126,12 @@ class Claim(db.Model):
     session_id: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     body: Mapped[dict] = mapped_column(JSON)
+    # The decision (DESIGN.md section 4) in the claim's `language`: the record, which the PDF embeds.
     decision: Mapped[dict] = mapped_column(JSON)
+    # Its explanations and findings in every language, {"fi": {"lines": [...], "findings": [...]}, ...},
+    # so that each reader sees it in their own (decisions.localised); null for claims saved before.
+    # Deferred: only a page showing one claim's decision needs it, never a list.
+    decision_texts: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     total: Mapped[Decimal] = mapped_column(Money)
     eligible: Mapped[bool]
     has_warnings: Mapped[bool] = mapped_column(default=False)

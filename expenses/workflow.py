@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
 from expenses import audit, documents, notifications
-from expenses.decisions import decide
+from expenses.decisions import Decided, decide
 from expenses.extensions import db
 from expenses.formatting import status_name
 from expenses.models import Claim, Payment, User, utcnow
@@ -110,7 +110,7 @@ def _require_mentor(user: User) -> None:
         raise Forbidden(_("Only the programme's mentors can claim travel costs. Actors' travel is not reimbursed."))
 
 
-def _decision_of(body: object, mentor: User, lang: str, claim_id: int | None = None, **kw) -> tuple[dict, Decision]:
+def _decision_of(body: object, mentor: User, lang: str, claim_id: int | None = None, **kw) -> Decided:
     try:
         return decide(body, mentor, lang, claim_id, **kw)
     except MalformedClaim as e:
@@ -120,10 +120,14 @@ def _decision_of(body: object, mentor: User, lang: str, claim_id: int | None = N
         raise error from None
 
 
-def _store_decision(claim: Claim, body: dict, decision: Decision) -> None:
-    claim.body = body
-    claim.session_id = body["session"]
+def _store_decision(claim: Claim, decided: Decided) -> None:
+    """The body and its decision; the claim takes the decision's language, which its PDF will speak."""
+    decision = decided.decision
+    claim.body = decided.body
+    claim.session_id = decided.body["session"]
+    claim.language = decided.lang
     claim.decision = decision.to_dict()
+    claim.decision_texts = decided.texts()
     claim.total = decision.total
     claim.eligible = decision.eligible
     claim.has_warnings = any(f.severity == "warning" for f in decision.findings)
@@ -159,19 +163,19 @@ def _transaction() -> Iterator[None]:
 def preview(body: object, mentor: User, lang: str, claim_id: int | None = None) -> Decision:
     """The decision a claim would get; nothing is stored."""
     _require_mentor(mentor)
-    return _decision_of(body, mentor, lang, claim_id)[1]
+    return _decision_of(body, mentor, lang, claim_id).decision
 
 
 def create(body: object, mentor: User, lang: str) -> Claim:
     """A new draft. A second active claim for the same session is refused."""
     _require_mentor(mentor)
-    stored, decision = _decision_of(body, mentor, lang)
-    duplicate = [f.to_dict() for f in decision.findings if f.code == "duplicate_claim"]
+    decided = _decision_of(body, mentor, lang)
+    duplicate = [f.to_dict() for f in decided.decision.findings if f.code == "duplicate_claim"]
     if duplicate:
         raise Ineligible(duplicate[0]["message"], findings=duplicate)
     with _transaction():
-        claim = Claim(mentor_id=mentor.id, status="draft", language=lang)
-        _store_decision(claim, stored, decision)
+        claim = Claim(mentor_id=mentor.id, status="draft")
+        _store_decision(claim, decided)
         db.session.add(claim)
         audit.record(claim, mentor, "create", None)
     return claim
@@ -190,26 +194,27 @@ def update(claim_id: int, body: object, user: User, lang: str, version: int | No
     """Replace the body of the mentor's own draft or returned claim."""
     claim = get_claim(claim_id, user)
     _editable(claim, user, version)
-    stored, decision = _decision_of(body, user, lang, claim.id)
+    decided = _decision_of(body, user, lang, claim.id)
     with _transaction():
-        _store_decision(claim, stored, decision)
-        claim.language = lang
+        _store_decision(claim, decided)
         audit.record(claim, user, "update", claim.status)
     return claim
 
 
-def submit(claim_id: int, user: User, version: int | None = None) -> Claim:
+def submit(claim_id: int, user: User, lang: str, version: int | None = None) -> Claim:
+    """Send the claim to finance, decided anew at this moment; a refusal's findings are in `lang`, the
+    mentor's, who also becomes the claim's language as when saving it."""
     claim = get_claim(claim_id, user)
     _editable(claim, user, version)
     now = utcnow()
-    stored, decision = _decision_of(claim.body, user, claim.language, claim.id, submitted_at=now)
-    if not decision.eligible:
+    decided = _decision_of(claim.body, user, lang, claim.id, submitted_at=now)
+    if not decided.decision.eligible:
         raise Ineligible(
             _("The claim cannot be submitted until its errors are fixed."),
-            findings=[f.to_dict() for f in decision.findings],
+            findings=[f.to_dict() for f in decided.decision.findings],
         )
     with _transaction():
-        _store_decision(claim, stored, decision)
+        _store_decision(claim, decided)
         source = claim.status
         claim.status, claim.submitted_at, claim.status_reason = "submitted", now, None
         audit.record(claim, user, "submit", source, total=str(claim.total))

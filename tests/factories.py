@@ -3,10 +3,13 @@
 import io
 import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from expenses import receipts, workflow
 from expenses.accounts import create_user, issue_token
@@ -79,7 +82,7 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
     claim = workflow.create(body or car_body(), mentor, "fi")
     if status == "draft":
         return claim
-    workflow.submit(claim.id, mentor)
+    workflow.submit(claim.id, mentor, "fi")
     if status == "submitted":
         return claim
     checker = officers.get("checker") or make_user("finance")
@@ -136,3 +139,18 @@ def sign_in(client: FlaskClient, user: User, password: str = PASSWORD, next_path
 def post_form(client: FlaskClient, path: str, data: dict | None = None, **kwargs):
     """POST a form with a valid CSRF token of the signed-in session (read from the password page)."""
     return client.post(path, data={"csrf_token": csrf_token(client, "/password"), **(data or {})}, **kwargs)
+
+
+@contextmanager
+def counted() -> Iterator[list[str]]:
+    """The SQL statements sent to the database while the block runs."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import url_for
 
+from expenses.decisions import localised
 from expenses.models import AuditEvent, Claim, Receipt, User
 from rules import Session
 from rules.programme import HELSINKI
@@ -50,13 +51,13 @@ def claim_summary(claim: Claim) -> dict:
     }
 
 
-def claim_document(claim: Claim) -> dict:
-    """A whole claim: its body, the decision it got, where it is in the workflow, and how it got there."""
+def claim_document(claim: Claim, lang: str) -> dict:
+    """A whole claim: its body, its decision told in `lang`, where it is in the workflow, and how it got there."""
     return {
         **claim_summary(claim),
         "language": claim.language,
         "claim": claim.body,
-        "decision": claim.decision,
+        "decision": localised(claim, lang),
         "status_reason": claim.status_reason,
         "checked_by": person(claim.checked_by),
         "checked_at": moment(claim.checked_at),

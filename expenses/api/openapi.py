@@ -193,7 +193,12 @@ SCHEMAS: dict[str, dict] = {
             {
                 "type": "object",
                 "properties": {
-                    "language": {"type": "string", "enum": ["fi", "sv", "en"]},
+                    "language": {
+                        "type": "string",
+                        "enum": ["fi", "sv", "en"],
+                        "description": "the claim's: the mentor's when last saved or submitted, and its PDF's; "
+                        "the decision's texts are in the request's language",
+                    },
                     "claim": "ClaimBody",
                     "decision": "Decision",
                     "status_reason": {"type": "string", "nullable": True},

@@ -10,7 +10,7 @@ from flask import Response, abort, jsonify, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from expenses import documents, receipts, workflow
 from expenses.api import bp, inputs, openapi
@@ -30,7 +30,7 @@ def language() -> str:
 
 
 def claim_response(claim: Claim, status: int = 200) -> Response:
-    response = jsonify(claim_document(claim))
+    response = jsonify(claim_document(claim, language()))
     response.status_code = status
     # The version doubles as the ETag so clients can send it back in If-Match.
     response.set_etag(str(claim.version))
@@ -105,6 +105,7 @@ WHOLE_CLAIM = (
     joinedload(Claim.checked_by),
     joinedload(Claim.approved_by),
     joinedload(Claim.document),
+    undefer(Claim.decision_texts),
     joinedload(Claim.events).joinedload(AuditEvent.actor),
 )
 
@@ -126,7 +127,7 @@ def update_claim(claim_id: int) -> Response:
 @roles("mentor", message=MENTORS_ONLY)
 def submit(claim_id: int) -> Response:
     body = inputs.action_body()
-    return claim_response(workflow.submit(claim_id, api_user(), version=inputs.version(body)))
+    return claim_response(workflow.submit(claim_id, api_user(), language(), version=inputs.version(body)))
 
 
 def _finance_action(action: str, claim_id: int) -> Response:

@@ -13,7 +13,8 @@ from wtforms import DateField, DecimalField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from expenses import exports, workflow
-from expenses.formatting import STATUS_NAMES
+from expenses.decisions import localised
+from expenses.formatting import STATUS_NAMES, language
 from expenses.models import Claim, User, utcnow
 from expenses.web.access import role_required
 from expenses.web.claim_pages import paginate, receipts_of, session_label, template_helpers, trail_of, with_people
@@ -150,4 +151,10 @@ def show(claim_id: int):
     claim = workflow.get_claim(claim_id, current_user)
     if claim.status not in VISIBLE:
         abort(404)  # auditors see committed money only; drafts and open claims are not theirs to read
-    return render_template("audit/show.html", claim=claim, receipts=receipts_of(claim), trail=trail_of(claim))
+    return render_template(
+        "audit/show.html",
+        claim=claim,
+        decision=localised(claim, language()),
+        receipts=receipts_of(claim),
+        trail=trail_of(claim),
+    )

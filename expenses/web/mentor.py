@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from expenses import receipts, workflow
+from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
@@ -259,6 +260,7 @@ def _show(claim: Claim, status: int = 200, problem: str | None = None, findings:
         render_template(
             "mentor/show.html",
             claim=claim,
+            decision=localised(claim, language()),
             session_title=_session_title(claim.session_id),
             receipts=receipts.owned_receipts(claim.mentor, ids),
             problem=problem,
@@ -280,7 +282,7 @@ def edit(claim_id: int):
         flash(_("The claim can be changed only while it is a draft or returned for correction."), "error")
         return redirect(url_for("mentor.show", claim_id=claim.id))
     form = cf.ClaimForm()
-    preview, focus = Preview(decision=claim.decision), None
+    preview, focus = Preview(decision=localised(claim, language())), None
     if request.method == "POST":
         cf.validate_fields(form)
         result = _handle_post(form, claim, claim.session_id)
@@ -303,7 +305,7 @@ def edit(claim_id: int):
 def submit(claim_id: int):
     claim = workflow.get_claim(claim_id, current_user)
     try:
-        workflow.submit(claim.id, current_user, _version())
+        workflow.submit(claim.id, current_user, language(), _version())
     except workflow.Ineligible as e:
         return _show(db.session.get(Claim, claim_id), 409, e.message, e.details.get("findings", []))
     except workflow.Stale as e:

@@ -10,7 +10,9 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from expenses import workflow
+from expenses.decisions import localised
 from expenses.extensions import db
+from expenses.formatting import language
 from expenses.models import Claim
 from expenses.web import queues
 from expenses.web.access import role_required
@@ -108,6 +110,7 @@ def _show(claim: Claim, submitted: tuple[str, FlaskForm] | None = None, problem:
         render_template(
             "review/show.html",
             claim=claim,
+            decision=localised(claim, language()),
             forms=_forms_for(claim, submitted),
             receipts=receipts_of(claim),
             trail=trail_of(claim),

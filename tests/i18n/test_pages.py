@@ -115,7 +115,7 @@ def test_mail_goes_in_the_mentors_language(app, monkeypatch):
 def test_pdf_summary_is_in_the_claimants_language(app):
     mentor = make_user("mentor")
     claim = workflow.create(train_body(make_receipt(mentor).id), mentor, "sv")
-    workflow.submit(claim.id, mentor)
+    workflow.submit(claim.id, mentor, "sv")
     workflow.check(claim.id, make_user("finance"))
     workflow.approve(claim.id, make_user("finance"))
     reader = PdfReader(io.BytesIO(documents.read(claim.document)))

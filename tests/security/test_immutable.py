@@ -42,7 +42,7 @@ def test_service_refuses_every_change(closed):
     before = _record(claim.id)
     attempts = [
         lambda: workflow.update(claim.id, train_body(None), mentor, "fi"),
-        lambda: workflow.submit(claim.id, mentor),
+        lambda: workflow.submit(claim.id, mentor, "fi"),
         lambda: workflow.check(claim.id, officer),
         lambda: workflow.approve(claim.id, officer),
         lambda: workflow.return_for_correction(claim.id, officer, "Change it"),

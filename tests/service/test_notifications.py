@@ -232,7 +232,7 @@ def test_claim_submitted_again_may_be_reported_again(app, inbox):
     assert notifications.remind_finance() == 1
     claim.waiting_notified_at = utcnow() - timedelta(days=8)  # as if reported a week ago
     workflow.return_for_correction(claim.id, officer, "Add the parking receipt.")
-    workflow.submit(claim.id, claim.mentor)
+    workflow.submit(claim.id, claim.mentor, "fi")
     claim.submitted_at = utcnow() - timedelta(days=6)
     db.session.commit()
     assert notifications.remind_finance() == 1

@@ -40,7 +40,7 @@ def old(app):
     batch = payments.export_batch([paid.id], approver)
     payments.mark_batch_paid(batch.id, approver, "RF18 1234")
     rejected = workflow.create(_body(other.id, "2024-04-23"), a, "fi")
-    workflow.submit(rejected.id, a)
+    workflow.submit(rejected.id, a, "fi")
     workflow.reject(rejected.id, checker, "Matka ei koskenut tapaamista.")
     c = make_user("mentor")
     payments.set_iban(c, "FI21 1234 5600 0007 85")

@@ -40,9 +40,37 @@ def test_claim_with_error_cannot_be_submitted(app):
     mentor = make_user("mentor")
     claim = workflow.create(train_body(receipt_id=None), mentor, "fi")
     with pytest.raises(workflow.Ineligible) as refused:
-        workflow.submit(claim.id, mentor)
+        workflow.submit(claim.id, mentor, "fi")
     assert "receipt_missing" in [f["code"] for f in refused.value.details["findings"]]
     assert workflow.get_claim(claim.id, mentor).status == "draft"
+
+
+def test_submit_refusal_is_in_the_mentors_language_not_the_claims(app):
+    mentor = make_user("mentor")
+    claim = workflow.create(train_body(receipt_id=None), mentor, "fi")
+    with pytest.raises(workflow.Ineligible) as refused:
+        workflow.submit(claim.id, mentor, "sv")
+    messages = {f["code"]: f["message"] for f in refused.value.details["findings"]}
+    assert messages["receipt_missing"] == "Bifoga kvittot för denna kostnad."
+    assert workflow.get_claim(claim.id, mentor).language == "fi"  # a refusal stores nothing
+
+
+def test_saving_keeps_the_decision_in_every_language_and_submit_takes_the_mentors(app):
+    mentor = make_user("mentor")
+    claim = workflow.create(car_body(), mentor, "fi")
+    assert claim.language == "fi" and claim.decision["lines"][0]["explanation"].startswith("matka")
+    assert {lang: texts["lines"][0][:6] for lang, texts in claim.decision_texts.items()} == {
+        "fi": "matka ",
+        "sv": "resan ",
+        "en": "trip 1",
+    }
+    workflow.submit(claim.id, mentor, "en")
+    # Like saving, submitting makes the mentor's language the claim's, which its PDF will speak.
+    assert claim.language == "en" and claim.decision["lines"][0]["explanation"].startswith("trip")
+    assert claim.decision_texts["en"] == {
+        "lines": [line["explanation"] for line in claim.decision["lines"]],
+        "findings": [f["message"] for f in claim.decision["findings"]],
+    }
 
 
 def test_whole_workflow_writes_one_event_per_transition(app):
@@ -74,7 +102,7 @@ def test_returned_claim_can_be_fixed_and_resubmitted(app):
     claim = make_claim(mentor, "returned")
     assert claim.status_reason == "Please attach the parking receipt."
     workflow.update(claim.id, car_body(), mentor, "fi")
-    assert workflow.submit(claim.id, mentor).status == "submitted"
+    assert workflow.submit(claim.id, mentor, "fi").status == "submitted"
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,7 @@ def test_claim_page_shows_decision_receipts_and_the_whole_trail(app):
     checker, approver = make_user("finance", name="Kaisa Check"), make_user("finance", name="Heikki Approve")
     receipt = make_receipt(mentor, filename="ticket.pdf")
     claim = make_claim(mentor, "returned", body=train_body(receipt.id), checker=checker)
-    workflow.submit(claim.id, mentor)
+    workflow.submit(claim.id, mentor, "fi")
     workflow.check(claim.id, checker)
     workflow.approve(claim.id, approver)
     client = auditor_client(app)
