@@ -177,6 +177,9 @@ def run(actor: User, today: date | None = None, dry_run: bool = False) -> Outcom
         attached = len(_receipt_ids(claim.body))
         claim.body = _blank(claim.body)
         claim.status_reason = None
+        # The decision stays as the ledger's record; its copies in the other languages repeat the
+        # expenses' descriptions and are not needed: the pages fall back to the stored decision.
+        claim.decision_texts = None
         details = {"years": years, "receipts": attached, "pdf_removed": claim.document is not None}
         audit.record(claim, actor, "retention", claim.status, None, **details)
     files += _remove_receipts(doomed, outcome, dry_run)

@@ -91,6 +91,7 @@ def test_past_the_period_personal_data_goes_and_the_ledger_stays(app, old):
         claim = db.session.get(Claim, claim_id)
         assert _figures(claim_id) == figures[claim_id]  # reference, session, status, totals, decision, payment
         assert claim.body["trip"]["start_place"] == "" and claim.status_reason is None
+        assert claim.decision_texts is None  # the other languages' copies of the texts go too
         text = repr(claim.body)
         assert "Kotikatu" not in text and "Juna" not in text and old["ticket"].id not in text
         assert claim.body["trip"]["departure"] and claim.body["expenses"][1]["km"] == 12
