@@ -39,6 +39,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def claim_reference(claim_id: int, session_id: str) -> str:
+    """`Claim.reference` of a claim read as a plain row (exports read no Claim objects)."""
+    return f"MK-{session_id[:4]}-{claim_id:06d}"
+
+
 Money = Numeric(12, 2, asdecimal=True)
 
 
@@ -174,7 +179,7 @@ class Claim(db.Model):
     @property
     def reference(self) -> str:
         """The claim's reference as people quote it: MK-2023-000042."""
-        return f"MK-{self.session_id[:4]}-{self.id:06d}"
+        return claim_reference(self.id, self.session_id)
 
 
 class ClaimDocument(db.Model):
