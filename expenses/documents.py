@@ -106,7 +106,8 @@ def signing_configured() -> bool:
 
 
 def path_for(sha256: str) -> Path:
-    return Path(current_app.config["DOCUMENTS_DIR"]) / sha256[:2] / f"{sha256}.pdf"
+    # One Path built from its parts: the export calls this for every claim, and each "/" builds another.
+    return Path(current_app.config["DOCUMENTS_DIR"], sha256[:2], f"{sha256}.pdf")
 
 
 def _write(data: bytes, sha256: str) -> None:
