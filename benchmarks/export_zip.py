@@ -93,9 +93,9 @@ def export_zip(population, quick: bool = False, count: int = 1000, runs: int = 3
     ratio = value / baseline
     return result(
         "export_zip",
-        round(value, 3),
+        round(value, 4),
         "s",
-        round(baseline, 3),
+        round(baseline, 4),
         round(ratio, 2),
         f"≤ 3× reading the PDFs; memory growth ≤ {TARGET_MB} MB",
         ratio <= 3 and growth_mb <= TARGET_MB,
