@@ -62,6 +62,7 @@ def summary_context(claim: Claim, approver: User, approved_at: datetime, documen
     departure = departure if departure.tzinfo else departure.replace(tzinfo=HELSINKI)
     back = back if back.tzinfo else back.replace(tzinfo=HELSINKI)
     claim_document = {**claim.body, "claimant": {"name": claim.mentor.name, "role": "mentor"}}
+    embedded = pdf.embedded_json(claim_document, claim.decision)
     lang = claim.language
     return {
         "claim": claim,
@@ -82,8 +83,8 @@ def summary_context(claim: Claim, approver: User, approved_at: datetime, documen
         "checked_at": claim.checked_at,
         "approver": approver,
         "approved_at": approved_at,
-        "embedded": pdf.embedded_json(claim_document, claim.decision),
-        "fingerprint": hashlib.sha256(pdf.embedded_json(claim_document, claim.decision).encode()).hexdigest(),
+        "embedded": embedded,
+        "fingerprint": hashlib.sha256(embedded.encode()).hexdigest(),
     }
 
 
@@ -106,7 +107,8 @@ def signing_configured() -> bool:
 
 
 def path_for(sha256: str) -> Path:
-    return Path(current_app.config["DOCUMENTS_DIR"]) / sha256[:2] / f"{sha256}.pdf"
+    # One Path built from its parts: the export calls this for every claim, and each "/" builds another.
+    return Path(current_app.config["DOCUMENTS_DIR"], sha256[:2], f"{sha256}.pdf")
 
 
 def _write(data: bytes, sha256: str) -> None:

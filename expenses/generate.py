@@ -26,7 +26,7 @@ from expenses import accounts, documents, receipts
 from expenses.audit import GENESIS, chain_hash
 from expenses.decisions import texts_of
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt, User, utcnow
+from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt, User, claim_reference, utcnow
 from rules import evaluate, load_calendar, parse_claim
 from rules.i18n import LANGUAGES
 from rules.programme import HELSINKI
@@ -307,7 +307,7 @@ def _audit_chain(row: dict, checker: int, approver: int, event_rows: list[dict])
 
 
 def _placeholder_document(row: dict, files: dict[Path, bytes]) -> dict:
-    data = _placeholder_pdf(f"MK-{row['session_id'][:4]}-{row['id']:06d}")
+    data = _placeholder_pdf(claim_reference(row["id"], row["session_id"]))
     sha256 = hashlib.sha256(data).hexdigest()
     files[documents.path_for(sha256)] = data
     return {

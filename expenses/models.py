@@ -39,6 +39,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def claim_reference(claim_id: int, session_id: str) -> str:
+    """A claim's reference as people quote it: MK-2023-000042; lists and exports build it from two columns."""
+    return f"MK-{session_id[:4]}-{claim_id:06d}"
+
+
 Money = Numeric(12, 2, asdecimal=True)
 
 
@@ -113,11 +118,6 @@ class Receipt(db.Model):
     owner: Mapped[User] = relationship()
 
 
-def claim_reference(session_id: str, claim_id: int) -> str:
-    """A claim's reference as people quote it: MK-2023-000042 (lists build it from two columns)."""
-    return f"MK-{session_id[:4]}-{claim_id:06d}"
-
-
 class Claim(db.Model):
     __tablename__ = "claims"
 
@@ -183,7 +183,7 @@ class Claim(db.Model):
 
     @property
     def reference(self) -> str:
-        return claim_reference(self.session_id, self.id)
+        return claim_reference(self.id, self.session_id)
 
 
 class ClaimDocument(db.Model):

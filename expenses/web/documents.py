@@ -20,6 +20,7 @@ def _summary_helpers() -> dict:
     # The claim pages of mentors, finance and auditors include the summary panel (documents/_summary_panel.html).
     return {"summary_kept": documents.stored}
 
+
 #: The largest PDF the verify page reads: our summaries are far smaller.
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 

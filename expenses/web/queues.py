@@ -124,7 +124,7 @@ def _rows(result: Result) -> list[QueueRow]:
     return [
         QueueRow(
             link=f"{link}{row.id}",
-            reference=claim_reference(row.session_id, row.id),
+            reference=claim_reference(row.id, row.session_id),
             mentor=row.mentor,
             session=session_label(row.session_id, lang),
             submitted_at=shown.when(row.submitted_at),
