@@ -6,11 +6,8 @@ approved claim's summary.
 
 import hashlib
 import io
-import os
 import secrets
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -19,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from expenses import pdf
 from expenses.extensions import db
 from expenses.models import Claim, ClaimDocument, Receipt, User
+from expenses.storage import document_store
 from rules import load_calendar
 from rules.per_diem import hours_text
 from rules.programme import HELSINKI
@@ -106,26 +104,6 @@ def signing_configured() -> bool:
     return bool(current_app.config.get("SIGNING_KEY") and current_app.config.get("SIGNING_CERT"))
 
 
-def path_for(sha256: str) -> Path:
-    # One Path built from its parts: the export calls this for every claim, and each "/" builds another.
-    return Path(current_app.config["DOCUMENTS_DIR"], sha256[:2], f"{sha256}.pdf")
-
-
-def _write(data: bytes, sha256: str) -> None:
-    final = path_for(sha256)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=final.parent, prefix=".pdf-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, final)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-
-
 def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimDocument:
     """Render, sign if configured, store; add the document row to the approval's transaction."""
     document_id = secrets.token_hex(16)
@@ -135,8 +113,7 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
         signed = signing_configured()
         if signed:
             data = _sign(data)
-        sha256 = hashlib.sha256(data).hexdigest()
-        _write(data, sha256)
+        sha256 = document_store().put(data)
     except SQLAlchemyError:
         # The summary's queries flush the approval; a database error there (such as another officer's
         # concurrent change to the claim, StaleDataError) is the workflow's to answer, not a broken PDF.
@@ -154,13 +131,13 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
 def read(document: ClaimDocument) -> bytes:
     """The stored bytes; `DocumentGone` once the retention command has removed them (the hash stays)."""
     try:
-        return path_for(document.sha256).read_bytes()
+        return document_store().read(document.sha256)
     except FileNotFoundError:
         raise DocumentGone(document.sha256) from None
 
 
 def stored(document: ClaimDocument) -> bool:
-    return path_for(document.sha256).is_file()
+    return document_store().exists(document.sha256)
 
 
 def verify(data: bytes) -> dict:

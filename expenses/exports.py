@@ -15,9 +15,9 @@ from stat import S_IFREG
 from sqlalchemy import Row, Select
 from sqlalchemy.orm import aliased
 
-from expenses import documents
 from expenses.extensions import db
 from expenses.models import Claim, ClaimDocument, User, claim_reference, utcnow
+from expenses.storage import document_store
 from rules.programme import HELSINKI
 
 LEDGER_COLUMNS = (
@@ -142,6 +142,7 @@ def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
     writer = csv.writer(ledger)
     writer.writerow(LEDGER_COLUMNS)
     spool = _Spool()
+    store = document_store()
     rows = db.session.execute(_ledger_query(query))
     try:
         # ZIP64 records are added where sizes, offsets or the number of members need them (allowZip64).
@@ -153,7 +154,7 @@ def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
                 if not sha256:
                     continue
                 try:
-                    data = documents.path_for(sha256).read_bytes()
+                    data = store.read(sha256)
                 except FileNotFoundError:
                     continue  # removed after its retention period; the ledger still carries its hash
                 # Stored, not deflated: a PDF's streams are compressed already, so deflating it again

@@ -14,19 +14,18 @@ session, and the programme reimburses two sessions, so N claims need at least N 
 """
 
 import hashlib
-import os
 import random
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, insert, select, text
 
-from expenses import accounts, documents, receipts
+from expenses import accounts, documents
 from expenses.audit import GENESIS, chain_hash
 from expenses.decisions import texts_of
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt, User, claim_reference, utcnow
+from expenses.storage import document_store, receipt_store
 from rules import evaluate, load_calendar, parse_claim
 from rules.i18n import LANGUAGES
 from rules.programme import HELSINKI
@@ -135,18 +134,6 @@ def _people(mentors: int, tag: str, start_id: int) -> list[dict]:
     ]
 
 
-def _write_files(files: dict[Path, bytes]) -> None:
-    """Write many small files: plain os.open/write/close, as buffered file objects cost several more system calls."""
-    for folder in {path.parent for path in files}:
-        folder.mkdir(parents=True, exist_ok=True)
-    for path, data in files.items():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-
-
 def _next_id(model: type) -> int:
     return (db.session.scalar(select(func.max(model.id))) or 0) + 1
 
@@ -184,17 +171,14 @@ def generate(claims: int = 10_000, mentors: int | None = None, seed: int = 1, re
     names = {u["id"]: u["name"] for u in user_rows}
     checker, approver = [u["id"] for u in user_rows if u["role"] == "finance"][:2]
 
-    receipt_sha256 = hashlib.sha256(RECEIPT_BYTES).hexdigest()
-    receipt_path = receipts.path_for(receipt_sha256)
-    receipt_path.parent.mkdir(parents=True, exist_ok=True)
-    receipt_path.write_bytes(RECEIPT_BYTES)
+    receipt_sha256 = receipt_store().put(RECEIPT_BYTES)
 
     pairs = [(m, s) for s in sessions for m in mentor_ids][:claims]
     statuses, weights = [s for s, _ in STATUSES], [w for _, w in STATUSES]
     now = utcnow()
     first_claim = _next_id(Claim)
     claim_rows, receipt_rows, event_rows, document_rows = [], [], [], []
-    files: dict[Path, bytes] = {}
+    pdfs: list[bytes] = []
     for claim_id, (mentor_id, session_id) in enumerate(pairs, start=first_claim):
         receipt_id = hashlib.sha256(f"{tag}-{mentor_id}-{session_id}".encode()).hexdigest()[:32]
         receipt_rows.append(
@@ -244,8 +228,8 @@ def generate(claims: int = 10_000, mentors: int | None = None, seed: int = 1, re
         row["audit_head"] = _audit_chain(row, checker, approver, event_rows)
         claim_rows.append(row)
         if status in ("approved", "paid") and not real_pdfs:
-            document_rows.append(_placeholder_document(row, files))
-    _write_files(files)
+            document_rows.append(_placeholder_document(row, pdfs))
+    document_store().put_many(pdfs)
     db.session.execute(insert(Receipt.__table__), receipt_rows)
     db.session.execute(insert(Claim.__table__), claim_rows)
     db.session.execute(insert(AuditEvent.__table__), event_rows)
@@ -310,10 +294,10 @@ def _audit_chain(row: dict, checker: int, approver: int, event_rows: list[dict])
     return prev
 
 
-def _placeholder_document(row: dict, files: dict[Path, bytes]) -> dict:
+def _placeholder_document(row: dict, pdfs: list[bytes]) -> dict:
     data = _placeholder_pdf(claim_reference(row["id"], row["session_id"]))
     sha256 = hashlib.sha256(data).hexdigest()
-    files[documents.path_for(sha256)] = data
+    pdfs.append(data)
     return {
         "id": sha256[:32],
         "claim_id": row["id"],

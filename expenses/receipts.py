@@ -1,10 +1,6 @@
 """The receipt store: PDF, JPEG and PNG files checked by content, kept under their SHA-256."""
 
-import hashlib
-import os
 import secrets
-import tempfile
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
@@ -13,6 +9,7 @@ from sqlalchemy import select
 
 from expenses.extensions import db
 from expenses.models import Receipt, User
+from expenses.storage import TooLarge, receipt_store
 
 #: File signatures of the accepted types; the name and the browser's claimed type are not trusted.
 SIGNATURES = (
@@ -20,7 +17,6 @@ SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
-CHUNK = 64 * 1024
 
 
 class ReceiptError(ValueError):
@@ -38,10 +34,6 @@ def display_name(filename: str | None) -> str:
     return name[-120:] or "receipt"
 
 
-def path_for(sha256: str) -> Path:
-    return Path(current_app.config["RECEIPTS_DIR"]) / sha256[:2] / sha256
-
-
 def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
     """Check and keep an uploaded file; add its row to the session (the caller commits)."""
     limit = current_app.config["MAX_RECEIPT_BYTES"]
@@ -51,40 +43,17 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
         raise ReceiptError(_("The file is empty. Choose the receipt file again."))
     if content_type is None:
         raise ReceiptError(_("Only PDF, JPEG and PNG receipts are accepted. Save or scan the receipt as one of them."))
-    digest = hashlib.sha256(head)
-    size = len(head)
-    directory = Path(current_app.config["RECEIPTS_DIR"])
-    unavailable = _("The receipt could not be saved right now. Try again in a moment.")
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        # Write to a temporary file first so a failed or oversized upload never leaves a partial file.
-        fd, temp_name = tempfile.mkstemp(dir=directory, prefix=".upload-")
+        sha256, size = receipt_store().save(stream, limit, head)
+    except TooLarge as e:
+        raise ReceiptError(
+            _(
+                "The file is larger than %(mb)s MB. Scan it at a lower resolution or save it as a smaller PDF.",
+                mb=limit // (1024 * 1024),
+            )
+        ) from e
     except OSError as e:
-        raise ReceiptError(unavailable) from e
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(head)
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    raise ReceiptError(
-                        _(
-                            "The file is larger than %(mb)s MB. Scan it at a lower resolution or save it as a "
-                            "smaller PDF.",
-                            mb=limit // (1024 * 1024),
-                        )
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-        sha256 = digest.hexdigest()
-        final = path_for(sha256)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp_name, final)
-    except OSError as e:
-        raise ReceiptError(unavailable) from e
-    finally:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
+        raise ReceiptError(_("The receipt could not be saved right now. Try again in a moment.")) from e
     receipt = Receipt(
         id=secrets.token_hex(16),
         owner_id=owner.id,
@@ -105,4 +74,4 @@ def owned_receipts(owner: User, ids: set[str]) -> dict[str, Receipt]:
 
 
 def open_receipt(receipt: Receipt) -> BinaryIO:
-    return path_for(receipt.sha256).open("rb")
+    return receipt_store().open(receipt.sha256)

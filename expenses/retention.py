@@ -20,14 +20,14 @@ Receipts never attached to any claim are removed once they are as old as a close
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from expenses import audit, documents, receipts
+from expenses import audit, documents
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, PaymentBatch, Receipt, User, utcnow
+from expenses.storage import document_store, receipt_store
 
 CLOSED = ("paid", "rejected")
 PERSONAL_TRIP_FIELDS = ("start_place",)
@@ -104,8 +104,8 @@ def _named(claims: list[Claim]) -> set[str]:
     return named
 
 
-def _remove_receipts(ids: set[str], outcome: Outcome, dry_run: bool) -> list[Path]:
-    """Delete the rows now; return the files to delete after the commit (a rolled-back run keeps them)."""
+def _remove_receipts(ids: set[str], outcome: Outcome, dry_run: bool) -> list[str]:
+    """Delete the rows now; return the files (SHA-256) to delete after the commit (a rolled-back run keeps them)."""
     rows = db.session.scalars(select(Receipt).where(Receipt.id.in_(ids))).all() if ids else []
     files = set()
     for receipt in rows:
@@ -113,7 +113,7 @@ def _remove_receipts(ids: set[str], outcome: Outcome, dry_run: bool) -> list[Pat
             select(func.count()).select_from(Receipt).where(Receipt.sha256 == receipt.sha256, Receipt.id.not_in(ids))
         )
         if not shared:
-            files.add(receipts.path_for(receipt.sha256))
+            files.add(receipt.sha256)
         if not dry_run:
             db.session.delete(receipt)
     outcome.receipts += len(rows)
@@ -166,12 +166,12 @@ def run(actor: User, today: date | None = None, dry_run: bool = False) -> Outcom
         )
     )
     doomed = (named_by_due - named_elsewhere) | loose
-    files: list[Path] = []
+    pdf_files: list[str] = []
     for claim in due:
         outcome.claims.append(claim.reference)
         if claim.document is not None and documents.stored(claim.document):
             outcome.documents += 1
-            files.append(documents.path_for(claim.document.sha256))
+            pdf_files.append(claim.document.sha256)
         if dry_run:
             continue
         attached = len(_receipt_ids(claim.body))
@@ -182,7 +182,7 @@ def run(actor: User, today: date | None = None, dry_run: bool = False) -> Outcom
         claim.decision_texts = None
         details = {"years": years, "receipts": attached, "pdf_removed": claim.document is not None}
         audit.record(claim, actor, "retention", claim.status, None, **details)
-    files += _remove_receipts(doomed, outcome, dry_run)
+    receipt_files = _remove_receipts(doomed, outcome, dry_run)
     outcome.ibans = _remove_ibans({c.mentor_id for c in due}, due_ids, dry_run)
     outcome.payment_files = _remove_payment_files(
         {c.payment_batch_id for c in due if c.payment_batch_id}, due_ids, dry_run
@@ -191,6 +191,8 @@ def run(actor: User, today: date | None = None, dry_run: bool = False) -> Outcom
         db.session.rollback()
         return outcome
     db.session.commit()
-    for path in files:
-        path.unlink(missing_ok=True)
+    for sha256 in pdf_files:
+        document_store().delete(sha256)
+    for sha256 in receipt_files:
+        receipt_store().delete(sha256)
     return outcome

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from expenses import audit, documents, receipts
+from expenses import audit, storage
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt
 from tests.factories import PDF_BYTES, car_body, csrf_token, make_claim, make_token, make_user, sign_in
@@ -183,9 +183,9 @@ class FullDiskFile(io.RawIOBase):
 
 
 FILE_FAULTS = {
-    "no temporary file": lambda m: m.setattr(receipts.tempfile, "mkstemp", _disk_full),
-    "disk full while writing": lambda m: m.setattr(receipts.os, "fdopen", FullDiskFile),
-    "rename fails": lambda m: m.setattr(receipts.os, "replace", _disk_full),
+    "no temporary file": lambda m: m.setattr(storage.tempfile, "mkstemp", _disk_full),
+    "disk full while writing": lambda m: m.setattr(storage.os, "fdopen", FullDiskFile),
+    "rename fails": lambda m: m.setattr(storage.os, "replace", _disk_full),
 }
 
 
@@ -233,7 +233,7 @@ def test_database_failing_after_the_file_is_stored_leaves_no_row(app, client, fa
 
     simulated = _sweep(fault, upload, UNAVAILABLE)
     for receipt in Receipt.query.all():
-        assert receipts.path_for(receipt.sha256).is_file()
+        assert storage.receipt_store().exists(receipt.sha256)
     FIGURES["faults: database gone at statement k (API)"] += simulated
 
 
@@ -244,7 +244,7 @@ def test_database_failing_after_the_file_is_stored_leaves_no_row(app, client, fa
 def test_crash_while_storing_the_pdf_leaves_the_claim_unapproved(app, client, monkeypatch, people, through):
     claim = make_claim(people["mentor"], "checked", car_body(), checker=people["checker"])
     before = _state()
-    monkeypatch.setattr(documents.os, "replace", _disk_full)  # rendered, then the store fails
+    monkeypatch.setattr(storage.os, "replace", _disk_full)  # rendered, then the store fails
     if through == "api":
         answer = _api(client, make_token(people["approver"]), "POST", f"/claims/{claim.id}/approve")
         message = answer.json["error"]

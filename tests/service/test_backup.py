@@ -6,9 +6,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from expenses import backup, documents, receipts
+from expenses import backup, documents
 from expenses.extensions import db
 from expenses.models import Claim, Receipt
+from expenses.storage import receipt_store
 from tests.factories import make_claim, make_receipt, make_user, train_body
 
 
@@ -22,8 +23,7 @@ def sqlite_app(app):
 def _snapshot() -> dict:
     claims = {c.id: (c.status, str(c.total), c.audit_head, len(c.events)) for c in db.session.scalars(select(Claim))}
     receipt_hashes = {
-        r.id: hashlib.sha256(receipts.path_for(r.sha256).read_bytes()).hexdigest()
-        for r in db.session.scalars(select(Receipt))
+        r.id: hashlib.sha256(receipt_store().read(r.sha256)).hexdigest() for r in db.session.scalars(select(Receipt))
     }
     pdf_hashes = {
         c.id: hashlib.sha256(documents.read(c.document)).hexdigest()

@@ -7,9 +7,10 @@ from datetime import date
 
 import pytest
 
-from expenses import audit, documents, payments, receipts, retention, workflow
+from expenses import audit, documents, payments, retention, workflow
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, PaymentBatch, Receipt, User, utcnow
+from expenses.storage import receipt_store
 from tests.factories import PNG_BYTES, car_body, make_claim, make_receipt, make_token, make_user, sign_in
 
 OTHER_BYTES = PNG_BYTES + b"rejected"
@@ -98,7 +99,7 @@ def test_past_the_period_personal_data_goes_and_the_ledger_stays(app, old):
         assert claim.events[-1].action == "retention" and claim.events[-1].actor_id == old["admin"].id
     # Receipts: A's rows are gone; the file with C's bytes stays for C's draft, the other file is gone.
     assert {r.id for r in Receipt.query.all()} == {old["shared"].id}
-    assert receipts.path_for(ticket_sha).is_file() and not receipts.path_for(other_sha).exists()
+    assert receipt_store().exists(ticket_sha) and not receipt_store().exists(other_sha)
     # The PDF file is gone, its row and hash stay; the payment file is emptied, its figures stay.
     document = ClaimDocument.query.filter_by(claim_id=paid_id).one()
     assert document.sha256 == pdf_hash and not documents.stored(document)
