@@ -170,6 +170,8 @@ class Claim(db.Model):
         # Also the auditors' list: approved and paid claims, newest approval first.
         Index("ix_claims_status_approved", "status", "approved_at"),
         Index("ix_claims_mentor", "mentor_id", "created_at"),
+        # Finance's recently handled claims: returned, rejected and paid, the latest change first.
+        Index("ix_claims_status_updated", "status", "updated_at"),
         # One active claim per mentor and session; rejected claims do not count.
         Index(
             "ux_claims_active_per_session",

@@ -88,14 +88,6 @@ def trail_of(claim: Claim) -> list[AuditEvent]:
     )
 
 
-def with_people(query: Select) -> Select:
-    """A claim query for a list: the mentor and the officers joined in (one query, none per row), and
-    without the claim body, which no list shows and which is the largest column to read and parse."""
-    return query.options(
-        joinedload(Claim.mentor), joinedload(Claim.checked_by), joinedload(Claim.approved_by), defer(Claim.body)
-    )
-
-
 @dataclass
 class Page:
     """One page of a list: its rows, where it is, and how to ask for its neighbours."""
@@ -156,3 +148,31 @@ def paginate(
     result = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
     items = rows(result) if rows else list(result.scalars())
     return Page(items, number, per_page, total, arg)
+
+
+def _with_people(result: Result) -> list[Claim]:
+    """The claims of these ids, in their order, with the mentor and the officers joined in."""
+    ids = list(result.scalars())
+    if not ids:
+        return []
+    query = select(Claim).where(Claim.id.in_(ids))
+    # No list shows the claim body or its decision: the two largest columns.
+    query = query.options(
+        joinedload(Claim.mentor),
+        joinedload(Claim.checked_by),
+        joinedload(Claim.approved_by),
+        defer(Claim.body),
+        defer(Claim.decision),
+    )
+    loaded = {claim.id: claim for claim in db.session.scalars(query)}
+    return [loaded[claim_id] for claim_id in ids]
+
+
+def claims_page(query: Select, arg: str = "page", per_page: int = PER_PAGE) -> Page:
+    """A page of a list of claims: `query` selects claims, filtered and sorted.
+
+    The sort and the page are worked out on the claims' ids alone, and only the page's claims are
+    then loaded with their people: sorting thousands of whole rows with three joined users made the
+    auditor's list take 40 ms with 10,000 claims. Three queries, however long the list.
+    """
+    return paginate(query.with_only_columns(Claim.id), arg, per_page, rows=_with_people)

@@ -16,7 +16,7 @@ from expenses.formatting import language
 from expenses.models import Claim
 from expenses.web import queues
 from expenses.web.access import role_required
-from expenses.web.claim_pages import paginate, receipts_of, template_helpers, trail_of, with_people
+from expenses.web.claim_pages import claims_page, receipts_of, template_helpers, trail_of
 from expenses.web.validators import plain
 
 bp = Blueprint("review", __name__, url_prefix="/finance")
@@ -85,10 +85,8 @@ def index():
 @bp.route("/handled")
 @role_required("finance")
 def handled():
-    query = with_people(select(Claim).where(Claim.status.in_(HANDLED))).order_by(
-        Claim.updated_at.desc(), Claim.id.desc()
-    )
-    return render_template("review/handled.html", page=paginate(query, "page", PAGE_SIZE))
+    query = select(Claim).where(Claim.status.in_(HANDLED)).order_by(Claim.updated_at.desc(), Claim.id.desc())
+    return render_template("review/handled.html", page=claims_page(query, "page", PAGE_SIZE))
 
 
 def _forms_for(claim: Claim, submitted: tuple[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
