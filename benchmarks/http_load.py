@@ -118,6 +118,30 @@ def _note(app_rps: float, hello_rps: float, p50: float, p99: float, extra: str =
     return f"app {app_rps:,.0f} req/s vs hello {hello_rps:,.0f}; p50 {p50:.1f} ms, p99 {p99:.1f} ms{extra}"
 
 
+def _share_of_hello(
+    name: str, app_client, hello_client, target: Target, options: Options, percent: int, p99_limit: float | None = None
+) -> dict:
+    """The benchmark's line: the app's req/s as a share of hello-world's, and p99 within `p99_limit` ms if given."""
+    app_rps, hello_rps, p50, p99 = measure(app_client, hello_client, target, options)
+    ratio = app_rps / hello_rps
+    goal = f"≥ {percent} % of hello-world"
+    extra = {}
+    if p99_limit is not None:
+        goal += f", p99 ≤ {p99_limit:g} ms at {CONNECTIONS} connections"
+        extra["p99_ms"] = round(p99, 1)
+    return result(
+        name,
+        round(app_rps, 1),
+        "req/s",
+        round(hello_rps, 1),
+        round(ratio, 3),
+        goal,
+        ratio >= percent / 100 and (p99_limit is None or p99 <= p99_limit),
+        **extra,
+        _note=_note(app_rps, hello_rps, p50, p99),
+    )
+
+
 def api_claim_get(app_client, hello_client, population, options: Options) -> dict:
     first = population.made["first_claim_id"]
     count = population.made["claims"]
@@ -125,18 +149,7 @@ def api_claim_get(app_client, hello_client, population, options: Options) -> dic
     step = max(1, count // 500)
     paths = [f"/api/v1/claims/{first + n}" for n in range(0, count, step)]
     target = Target("GET", paths, {"Authorization": f"Bearer {population.tokens['checker']}"}, expect=b'"history"')
-    app_rps, hello_rps, p50, p99 = measure(app_client, hello_client, target, options)
-    ratio = app_rps / hello_rps
-    return result(
-        "api_claim_get",
-        round(app_rps, 1),
-        "req/s",
-        round(hello_rps, 1),
-        round(ratio, 3),
-        "≥ 40 % of hello-world",
-        ratio >= 0.40,
-        _note=_note(app_rps, hello_rps, p50, p99),
-    )
+    return _share_of_hello("api_claim_get", app_client, hello_client, target, options, 40)
 
 
 def _preview_body(population) -> str:
@@ -159,18 +172,7 @@ def api_preview(app_client, hello_client, population, options: Options) -> dict:
     body, claim_id = _preview_body(population)
     headers = {"Authorization": f"Bearer {population.tokens['mentor']}", "Content-Type": "application/json"}
     target = Target("POST", [f"/api/v1/claims/preview?claim={claim_id}"], headers, body, expect=b'"lines"')
-    app_rps, hello_rps, p50, p99 = measure(app_client, hello_client, target, options)
-    ratio = app_rps / hello_rps
-    return result(
-        "api_preview",
-        round(app_rps, 1),
-        "req/s",
-        round(hello_rps, 1),
-        round(ratio, 3),
-        "≥ 35 % of hello-world",
-        ratio >= 0.35,
-        _note=_note(app_rps, hello_rps, p50, p99),
-    )
+    return _share_of_hello("api_preview", app_client, hello_client, target, options, 35)
 
 
 def finance_cookie(app_client, population) -> str:
@@ -202,16 +204,4 @@ def finance_queue_target(app_client, population) -> Target:
 
 def finance_queue(app_client, hello_client, population, options: Options) -> dict:
     target = finance_queue_target(app_client, population)
-    app_rps, hello_rps, p50, p99 = measure(app_client, hello_client, target, options)
-    ratio = app_rps / hello_rps
-    return result(
-        "finance_queue",
-        round(app_rps, 1),
-        "req/s",
-        round(hello_rps, 1),
-        round(ratio, 3),
-        "≥ 15 % of hello-world, p99 ≤ 100 ms at 32 connections",
-        ratio >= 0.15 and p99 <= 100,
-        p99_ms=round(p99, 1),
-        _note=_note(app_rps, hello_rps, p50, p99),
-    )
+    return _share_of_hello("finance_queue", app_client, hello_client, target, options, 15, p99_limit=100)
