@@ -163,6 +163,8 @@ class Decided:
     service: tuple[Say, ...]
 
     def in_language(self, lang: str) -> Decision:
+        if lang == self.lang:  # made already, by decide()
+            return self.decision
         return _told(evaluate(self.claim, lang=lang), self.service, lang)
 
     def texts(self) -> dict[str, dict[str, list[str]]]:
