@@ -2,11 +2,12 @@
 
 import hashlib
 import secrets
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from expenses.extensions import db
 from expenses.models import ROLES, ApiToken, User
@@ -90,11 +91,26 @@ def issue_token(user: User) -> str:
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    # One query for the token and its user: every API request asks this.
-    user = db.session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == _token_hash(token))
-    )
-    if user is None or not user.active:
+class Caller(NamedTuple):
+    """Who signed an API request: all that deciding their access needs, without loading the account."""
+
+    id: int
+    role: str
+
+
+_users, _tokens = User.__table__, ApiToken.__table__
+# Built once and run on the session's connection: every API request asks this, and a Core row costs a
+# fraction of an ORM User (README, "Performance").
+_TOKEN_OWNER = (
+    select(_users.c.id, _users.c.role, _users.c.active)
+    .join(_tokens, _tokens.c.user_id == _users.c.id)
+    .where(_tokens.c.token_hash == bindparam("token_hash"))
+)
+
+
+def token_owner(token: str) -> Caller | None:
+    """The active user whose API token this is, if any."""
+    row = db.session.connection().execute(_TOKEN_OWNER, {"token_hash": _token_hash(token)}).first()
+    if row is None or not row.active:
         return None
-    return user
+    return Caller(row.id, row.role)

@@ -12,6 +12,9 @@ DEFAULT = "fi"
 def select_locale() -> str:
     if not has_request_context():  # commands and background work: the default, unless forced
         return DEFAULT
+    if _token_signed():
+        # The API keeps no session and signs nobody in: the request alone says which language it wants.
+        return _asked_for() or request.accept_languages.best_match(LANGUAGES) or DEFAULT
     chosen = _chosen_here()
     if chosen is not None:
         return chosen
@@ -22,20 +25,28 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
 
 
+def _token_signed() -> bool:
+    return request.blueprint == "api"
+
+
+def _asked_for() -> str | None:
+    chosen = request.args.get("lang")
+    return chosen if chosen in LANGUAGES else None
+
+
 def _chosen_here() -> str | None:
     """The language `?lang=` chooses, kept in the session for the next requests."""
-    chosen = request.args.get("lang")
-    if chosen not in LANGUAGES:
-        return None
+    chosen = _asked_for()
     # Written only when it changes: a changed session is signed and sent again with the response.
-    if session.get("lang") != chosen:
+    if chosen is not None and session.get("lang") != chosen:
         session["lang"] = chosen
     return chosen
 
 
 def _remember_choice() -> None:
     # Also on requests that only redirect and so never ask for the locale (`/?lang=sv` → the home page).
-    _chosen_here()
+    if not _token_signed():
+        _chosen_here()
 
 
 def N_(message: str) -> str:

@@ -102,4 +102,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = _l("Sign in to continue.")
     login_manager.session_protection = "strong"
     limiter.init_app(app)
+    # The only limits are the sign-in form's, and its decorators check them when it is called. The
+    # extension's own check before every request looks for application-wide limits, which we do not set:
+    # measurable work on every page and API call for nothing (README, "Performance").
+    # (Switched off, RATELIMIT_ENABLED=false, the extension adds no check at all.)
+    everywhere = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in everywhere:
+        everywhere.remove(limiter._check_request_limit)
     app.after_request(_headers)

@@ -13,19 +13,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 from flask_babel import gettext as _
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
 from expenses import audit, documents, notifications
+from expenses.accounts import Caller
 from expenses.decisions import Decided, decide
 from expenses.extensions import db
 from expenses.formatting import status_name
 from expenses.models import Claim, Payment, User, utcnow
 from rules import Decision, MalformedClaim
 from rules.claim import Problem
+
+ClaimLike = TypeVar("ClaimLike", Claim, Row)
 
 
 class WorkflowError(Exception):
@@ -91,18 +96,23 @@ TRANSITIONS = {
 FINANCE_ACTIONS = ("check", "approve", "return", "reject", "pay")
 
 
-def can_see(user: User, claim: Claim) -> bool:
+def can_see(user: User | Caller, claim: Claim | Row) -> bool:
     return claim.mentor_id == user.id or user.role in ("finance", "auditor")
 
 
-def get_claim(claim_id: int, user: User, *options: ORMOption) -> Claim:
-    """The claim if the user may see it; someone else's claim is simply not found.
-
-    `options` (such as `joinedload(Claim.mentor)`) load what the caller shows in the same query."""
-    claim = db.session.get(Claim, claim_id, options=options)
+def visible(claim: ClaimLike | None, user: User | Caller) -> ClaimLike:
+    """The claim (an ORM Claim or a row of the claims table) if the user may see it; else NotFound."""
     if claim is None or not can_see(user, claim):
+        # Someone else's claim is simply not found: its existence is not theirs to learn.
         raise NotFound(_("There is no such claim."))
     return claim
+
+
+def get_claim(claim_id: int, user: User | Caller, *options: ORMOption) -> Claim:
+    """The claim if the user may see it.
+
+    `options` (such as `joinedload(Claim.mentor)`) load what the caller shows in the same query."""
+    return visible(db.session.get(Claim, claim_id, options=options), user)
 
 
 def _require_mentor(user: User) -> None:
@@ -226,9 +236,7 @@ def _officer_action(
 ) -> Claim:
     """The common rhythm of a finance action: load, check who and what state, act, record, commit."""
     transition = TRANSITIONS[action]
-    claim = db.session.get(Claim, claim_id)
-    if claim is None or not can_see(user, claim):
-        raise NotFound(_("There is no such claim."))
+    claim = visible(db.session.get(Claim, claim_id), user)
     if user.role != "finance":
         raise Forbidden(_("Only ministry finance can do this."))
     if claim.mentor_id == user.id:

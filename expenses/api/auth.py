@@ -8,8 +8,9 @@ from flask import Response, current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from expenses.accounts import user_for_token
+from expenses.accounts import Caller, token_owner
 from expenses.api import bp
+from expenses.extensions import db
 from expenses.models import User
 from expenses.workflow import Forbidden
 
@@ -25,8 +26,15 @@ def public(view: Callable) -> Callable:
     return view
 
 
+def caller() -> Caller:
+    """Who signed this request: enough for access checks and reads."""
+    return g.api_caller
+
+
 def api_user() -> User:
-    """The user whose token signed this request."""
+    """The caller's account, loaded when first asked for: the workflow records it as the actor of a change."""
+    if "api_user" not in g:
+        g.api_user = db.session.get(User, caller().id)
     return g.api_user
 
 
@@ -36,7 +44,7 @@ def roles(*allowed: str, message: object = READERS_ONLY) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if api_user().role not in allowed:
+            if caller().role not in allowed:
                 raise Forbidden(str(message))
             return view(*args, **kwargs)
 
@@ -58,6 +66,7 @@ def _unauthorized(message: str, error: str | None) -> Response:
 def authenticate() -> Response | None:
     # Language and caller belong to this request alone, even where one app context serves several
     # requests (the test client inside a test's app context): never reuse the previous caller's.
+    g.pop("api_caller", None)
     g.pop("api_user", None)
     flask_babel.refresh()
     view = current_app.view_functions.get(request.endpoint or "")
@@ -69,10 +78,10 @@ def authenticate() -> Response | None:
         return _unauthorized(
             _("Sign the request with your API token: send the header 'Authorization: Bearer TOKEN'."), None
         )
-    user = user_for_token(token)
-    if user is None:
+    found = token_owner(token)
+    if found is None:
         return _unauthorized(_("The API token is not valid. Ask for a new one."), "invalid_token")
-    g.api_user = user
+    g.api_caller = found
     return None
 
 

@@ -9,15 +9,14 @@ import io
 from flask import Response, abort, jsonify, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload, undefer
+from sqlalchemy.orm import joinedload
 
 from expenses import documents, receipts, workflow
 from expenses.api import bp, inputs, openapi
-from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, VERIFIERS_ONLY, api_user, public, roles
-from expenses.api.documents import claim_document, claim_summary, receipt_document, session_document
+from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, VERIFIERS_ONLY, api_user, caller, public, roles
+from expenses.api.documents import claim_document, claim_summaries, receipt_document, session_document
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim
+from expenses.models import Claim
 from expenses.workflow import Invalid, WrongState
 from rules import load_calendar
 
@@ -29,13 +28,15 @@ def language() -> str:
     return str(get_locale() or "fi")
 
 
-def claim_response(claim: Claim, status: int = 200) -> Response:
-    response = jsonify(claim_document(claim, language()))
+def claim_response(claim_id: int, status: int = 200) -> Response:
+    """The whole claim as it is now (after a change: as committed)."""
+    document, version = claim_document(claim_id, caller(), language())
+    response = jsonify(document)
     response.status_code = status
     # The version doubles as the ETag so clients can send it back in If-Match.
-    response.set_etag(str(claim.version))
+    response.set_etag(str(version))
     if status == 201:
-        response.headers["Location"] = url_for(".claim", claim_id=claim.id)
+        response.headers["Location"] = url_for(".claim", claim_id=claim_id)
     return response
 
 
@@ -81,53 +82,37 @@ def upload_receipt() -> tuple[Response, int]:
 @roles("mentor", message=MENTORS_ONLY)
 def create_claim() -> Response:
     body = inputs.json_body("claim", required=True)
-    return claim_response(workflow.create(body, api_user(), language()), 201)
+    return claim_response(workflow.create(body, api_user(), language()).id, 201)
 
 
 @bp.get("/claims")
 @roles(*READERS)
 def list_claims() -> Response:
-    user = api_user()
-    query = select(Claim).options(selectinload(Claim.mentor)).order_by(Claim.id)
-    if user.role == "mentor":
-        query = query.where(Claim.mentor_id == user.id)
-    if wanted := inputs.statuses():
-        query = query.where(Claim.status.in_(wanted))
-    if session := request.args.get("session"):
-        query = query.where(Claim.session_id == session)
-    return jsonify([claim_summary(c) for c in db.session.scalars(query)])
-
-
-#: What a whole claim's answer shows, loaded in one query: the claim, its people and its history (a handful of
-#: events; one joined query costs less than a second round trip).
-WHOLE_CLAIM = (
-    joinedload(Claim.mentor),
-    joinedload(Claim.checked_by),
-    joinedload(Claim.approved_by),
-    joinedload(Claim.document),
-    undefer(Claim.decision_texts),
-    joinedload(Claim.events).joinedload(AuditEvent.actor),
-)
+    user = caller()
+    mentor_id = user.id if user.role == "mentor" else None
+    return jsonify(claim_summaries(mentor_id, inputs.statuses(), request.args.get("session")))
 
 
 @bp.get("/claims/<int:claim_id>")
 @roles(*READERS)
 def claim(claim_id: int) -> Response:
-    return claim_response(workflow.get_claim(claim_id, api_user(), *WHOLE_CLAIM))
+    return claim_response(claim_id)
 
 
 @bp.put("/claims/<int:claim_id>")
 @roles("mentor", message=MENTORS_ONLY)
 def update_claim(claim_id: int) -> Response:
     body = inputs.json_body("claim", required=True)
-    return claim_response(workflow.update(claim_id, body, api_user(), language(), version=inputs.version()))
+    workflow.update(claim_id, body, api_user(), language(), version=inputs.version())
+    return claim_response(claim_id)
 
 
 @bp.post("/claims/<int:claim_id>/submit")
 @roles("mentor", message=MENTORS_ONLY)
 def submit(claim_id: int) -> Response:
     body = inputs.action_body()
-    return claim_response(workflow.submit(claim_id, api_user(), language(), version=inputs.version(body)))
+    workflow.submit(claim_id, api_user(), language(), version=inputs.version(body))
+    return claim_response(claim_id)
 
 
 def _finance_action(action: str, claim_id: int) -> Response:
@@ -135,7 +120,8 @@ def _finance_action(action: str, claim_id: int) -> Response:
     body = inputs.action_body()
     needs = workflow.TRANSITIONS[action].needs  # "reason", "reference" or nothing
     texts = [inputs.text(body, needs)] if needs else []
-    return claim_response(workflow.ACTIONS[action](claim_id, api_user(), *texts, version=inputs.version(body)))
+    workflow.ACTIONS[action](claim_id, api_user(), *texts, version=inputs.version(body))
+    return claim_response(claim_id)
 
 
 @bp.post("/claims/<int:claim_id>/check")
@@ -171,7 +157,7 @@ def pay(claim_id: int) -> Response:
 @bp.get("/claims/<int:claim_id>/summary.pdf")
 @roles(*READERS)
 def summary_pdf(claim_id: int) -> Response:
-    claim = workflow.get_claim(claim_id, api_user())
+    claim = workflow.get_claim(claim_id, caller(), joinedload(Claim.document))
     if claim.document is None:
         raise WrongState(_("A claim has a PDF summary only once it is approved."), status=claim.status)
     try:

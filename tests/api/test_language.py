@@ -108,3 +108,17 @@ def test_submit_makes_the_request_language_the_claims(api_as):
     answer = api_as(mentor, lang="sv").post(f"/claims/{claim.id}/submit")
     assert answer.status_code == 200 and answer.json["language"] == "sv"
     assert _read_in(answer, "sv")
+
+
+def test_the_api_takes_its_language_from_the_request_alone(visitor, api_as):
+    """A token-signed call keeps no session: `?lang=` sets no cookie, and a browser's chosen language
+    (its session cookie, sent along) does not change the API's answer."""
+    api = api_as(make_user("mentor"))
+    headers = {"Authorization": f"Bearer {api.token}"}
+    visitor.get("/login?lang=sv")  # the browser's session now says Swedish
+    assert visitor.get_cookie("session") is not None
+    finnish = visitor.post("/api/v1/claims/preview", json=train_body(None), headers=headers)
+    assert finnish.json["lines"][0]["explanation"].startswith("matka ")
+    english = visitor.post("/api/v1/claims/preview?lang=en", json=train_body(None), headers=headers)
+    assert english.json["lines"][0]["explanation"].startswith("trip ")
+    assert "Set-Cookie" not in english.headers
