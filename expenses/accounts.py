@@ -92,17 +92,18 @@ def issue_token(user: User) -> str:
 
 
 class Caller(NamedTuple):
-    """Who signed an API request: all that deciding their access needs, without loading the account."""
+    """Who signed an API request: what access checks and the rules engine need, without loading the account."""
 
     id: int
     role: str
+    name: str
 
 
 _users, _tokens = User.__table__, ApiToken.__table__
 # Built once and run on the session's connection: every API request asks this, and a Core row costs a
 # fraction of an ORM User (README, "Performance").
 _TOKEN_OWNER = (
-    select(_users.c.id, _users.c.role, _users.c.active)
+    select(_users.c.id, _users.c.role, _users.c.name, _users.c.active)
     .join(_tokens, _tokens.c.user_id == _users.c.id)
     .where(_tokens.c.token_hash == bindparam("token_hash"))
 )
@@ -113,4 +114,4 @@ def token_owner(token: str) -> Caller | None:
     row = db.session.connection().execute(_TOKEN_OWNER, {"token_hash": _token_hash(token)}).first()
     if row is None or not row.active:
         return None
-    return Caller(row.id, row.role)
+    return Caller(row.id, row.role, row.name)

@@ -17,12 +17,13 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from expenses.accounts import Caller
 from expenses.extensions import db
 from expenses.formatting import money
 from expenses.models import ACTIVE_STATUSES, Claim, User, utcnow
-from expenses.receipts import owned_receipts
+from expenses.receipts import owned_receipt_ids
 from rules import Decision, Finding, MalformedClaim, evaluate, load_calendar, parse_claim
 from rules.claim import Claim as ClaimInput
 from rules.claim import Problem
@@ -30,12 +31,35 @@ from rules.i18n import LANGUAGES
 from rules.programme import HELSINKI
 
 ALLOWANCE_KINDS = ("per_diem_full", "per_diem_partial")
+#: The claimant: a User, or the API's Caller (the same id, role and name, read without the ORM).
+Person = User | Caller
+
+# The service's checks run on every keystroke's preview: statements built once, run on the session's
+# connection (Core rows, no ORM objects). NO_CLAIM stands for "no claim to leave out": ids start at 1.
+NO_CLAIM = 0
+_claims = Claim.__table__
+_OTHER_ACTIVE_CLAIM = (
+    select(_claims.c.id)
+    .where(
+        _claims.c.mentor_id == bindparam("mentor_id"),
+        _claims.c.session_id == bindparam("session_id"),
+        _claims.c.status.in_(ACTIVE_STATUSES),
+        _claims.c.id != bindparam("claim_id"),
+    )
+    .limit(1)
+)
+_YEAR_SO_FAR = select(_claims.c.decision).where(
+    _claims.c.mentor_id == bindparam("mentor_id"),
+    _claims.c.status.in_(("submitted", "checked", "approved", "paid")),
+    _claims.c.session_id.startswith(bindparam("year")),
+    _claims.c.id != bindparam("claim_id"),
+)
 
 #: One of the service's findings, in the language in force (`force_locale`) when it is called.
 Say = Callable[[], Finding]
 
 
-def claim_document(body: object, mentor: User) -> dict:
+def claim_document(body: object, mentor: Person) -> dict:
     """The claim as the engine reads it: the body with the claimant taken from the signed-in user."""
     if not isinstance(body, dict):
         raise MalformedClaim([Problem("claim", "must be a JSON object")])
@@ -48,14 +72,14 @@ def stored_body(document: dict) -> dict:
     return {k: v for k, v in document.items() if k != "claimant"}
 
 
-def _check_receipts(document: dict, mentor: User) -> None:
+def _check_receipts(document: dict, mentor: Person) -> None:
     expenses = document.get("expenses") or []
     wanted = {
         e["receipt"]: i
         for i, e in enumerate(expenses)
         if isinstance(e, dict) and isinstance(e.get("receipt"), str) and e["receipt"]
     }
-    known = owned_receipts(mentor, set(wanted))
+    known = owned_receipt_ids(mentor.id, set(wanted))
     problems = [
         # An app-made problem, so it is translated here rather than by the engine's catalogue.
         Problem(f"expenses[{i}].receipt", _("is not a receipt you have uploaded; upload the file again"))
@@ -66,13 +90,9 @@ def _check_receipts(document: dict, mentor: User) -> None:
         raise MalformedClaim(problems)
 
 
-def _duplicate(mentor: User, session_id: str, claim_id: int | None) -> Say | None:
-    query = select(Claim.id).where(
-        Claim.mentor_id == mentor.id, Claim.session_id == session_id, Claim.status.in_(ACTIVE_STATUSES)
-    )
-    if claim_id is not None:
-        query = query.where(Claim.id != claim_id)
-    other = db.session.scalar(query.limit(1))
+def _duplicate(mentor: Person, session_id: str, claim_id: int | None) -> Say | None:
+    params = {"mentor_id": mentor.id, "session_id": session_id, "claim_id": claim_id or NO_CLAIM}
+    other = db.session.connection().execute(_OTHER_ACTIVE_CLAIM, params).scalar()
     if other is None:
         return None
     return lambda: Finding(
@@ -104,17 +124,12 @@ def _late(session_id: str, submitted_at: datetime | None) -> Say | None:
     return say
 
 
-def _yearly_limits(decision: Decision, mentor: User, year: str, claim_id: int | None) -> Say | None:
+def _yearly_limits(decision: Decision, mentor: Person, year: str, claim_id: int | None) -> Say | None:
     """Warn finance when the mentor passes the volunteers' tax-free limits of the year (A15)."""
-    query = select(Claim.decision).where(
-        Claim.mentor_id == mentor.id,
-        Claim.status.in_(("submitted", "checked", "approved", "paid")),
-        Claim.session_id.startswith(year),
-    )
-    if claim_id is not None:
-        query = query.where(Claim.id != claim_id)
+    params = {"mentor_id": mentor.id, "year": year, "claim_id": claim_id or NO_CLAIM}
+    others = db.session.connection().execute(_YEAR_SO_FAR, params).scalars()
     days, mileage = Decimal(0), Decimal(0)
-    for stored in [decision.to_dict(), *db.session.scalars(query)]:
+    for stored in [decision.to_dict(), *others]:
         for line in stored.get("lines", []):
             if line["kind"] in ALLOWANCE_KINDS:
                 days += Decimal(line["quantity"])
@@ -174,7 +189,7 @@ class Decided:
 
 def decide(
     body: object,
-    mentor: User,
+    mentor: Person,
     lang: str,
     claim_id: int | None = None,
     submitted_at: datetime | None = None,

@@ -63,10 +63,14 @@ def load_user(session_id: str) -> User | None:
 
 
 def _headers(response: Response) -> Response:
+    # A view's own value wins. The names present are read once: asking the headers for each missing name
+    # in turn raises and catches a KeyError apiece, a visible share of a short API answer.
+    present = {name.lower() for name, _value in response.headers}
     for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if current_app.config.get("SESSION_COOKIE_SECURE"):
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if name.lower() not in present:
+            response.headers.add(name, value)
+    if current_app.config.get("SESSION_COOKIE_SECURE") and "strict-transport-security" not in present:
+        response.headers.add("Strict-Transport-Security", HSTS)
     if request.endpoint != "static":
         # Pages, files and answers carry personal data: no browser or proxy cache may keep a copy.
         response.headers["Cache-Control"] = "no-store"

@@ -115,12 +115,12 @@ def get_claim(claim_id: int, user: User | Caller, *options: ORMOption) -> Claim:
     return visible(db.session.get(Claim, claim_id, options=options), user)
 
 
-def _require_mentor(user: User) -> None:
+def _require_mentor(user: User | Caller) -> None:
     if user.role != "mentor":
         raise Forbidden(_("Only the programme's mentors can claim travel costs. Actors' travel is not reimbursed."))
 
 
-def _decision_of(body: object, mentor: User, lang: str, claim_id: int | None = None, **kw) -> Decided:
+def _decision_of(body: object, mentor: User | Caller, lang: str, claim_id: int | None = None, **kw) -> Decided:
     try:
         return decide(body, mentor, lang, claim_id, **kw)
     except MalformedClaim as e:
@@ -170,7 +170,7 @@ def _transaction() -> Iterator[None]:
         raise
 
 
-def preview(body: object, mentor: User, lang: str, claim_id: int | None = None) -> Decision:
+def preview(body: object, mentor: User | Caller, lang: str, claim_id: int | None = None) -> Decision:
     """The decision a claim would get; nothing is stored."""
     _require_mentor(mentor)
     return _decision_of(body, mentor, lang, claim_id).decision

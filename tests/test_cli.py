@@ -64,9 +64,9 @@ def test_users_token_prints_a_working_token_last(app, runner):
     result = runner.invoke(args=["users", "token", user.email])
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
-    assert token_owner(token) == Caller(user.id, "finance")
+    assert token_owner(token) == Caller(user.id, "finance", user.name)
     second = runner.invoke(args=["users", "token", user.email]).output.strip().splitlines()[-1]
-    assert second != token and token_owner(token) == token_owner(second) == Caller(user.id, "finance")
+    assert second != token and token_owner(token) == token_owner(second) == Caller(user.id, "finance", user.name)
 
 
 def test_users_token_for_an_unknown_email(app, runner):
@@ -152,5 +152,5 @@ def test_commands_through_a_real_flask_process(tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": env["EXPENSES_DATABASE_URL"], "RECEIPTS_DIR": str(tmp_path)})
     with app.app_context():
         token = app.test_cli_runner().invoke(args=["users", "token", "ops@example.fi"])
-        assert token_owner(token.output.strip().splitlines()[-1]) == Caller(find_user("ops@example.fi").id, "admin")
+        assert token_owner(token.output.strip().splitlines()[-1]) == Caller(find_user("ops@example.fi").id, "admin", "Olli Operaattori")
         db.engine.dispose()

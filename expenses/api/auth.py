@@ -83,10 +83,3 @@ def authenticate() -> Response | None:
         return _unauthorized(_("The API token is not valid. Ask for a new one."), "invalid_token")
     g.api_caller = found
     return None
-
-
-@bp.after_request
-def no_store(response: Response) -> Response:
-    # Claims carry personal data: no shared cache may keep them.
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response

@@ -56,7 +56,7 @@ def sessions() -> Response:
 @roles("mentor", message=MENTORS_ONLY)
 def preview() -> Response:
     body = inputs.json_body("claim", required=True)
-    decision = workflow.preview(body, api_user(), language(), inputs.claim_id_arg())
+    decision = workflow.preview(body, caller(), language(), inputs.claim_id_arg())
     return jsonify(decision.to_dict())
 
 
