@@ -152,5 +152,6 @@ def test_commands_through_a_real_flask_process(tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": env["EXPENSES_DATABASE_URL"], "RECEIPTS_DIR": str(tmp_path)})
     with app.app_context():
         token = app.test_cli_runner().invoke(args=["users", "token", "ops@example.fi"])
-        assert token_owner(token.output.strip().splitlines()[-1]) == Caller(find_user("ops@example.fi").id, "admin", "Olli Operaattori")
+        ops = find_user("ops@example.fi")
+        assert token_owner(token.output.strip().splitlines()[-1]) == Caller(ops.id, "admin", "Olli Operaattori")
         db.engine.dispose()

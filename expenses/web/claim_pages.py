@@ -7,7 +7,7 @@ from math import ceil
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Result, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from expenses.extensions import db
@@ -131,12 +131,12 @@ def paginate(
     per_page: int = PER_PAGE,
     *,
     total: int | None = None,
-    rows: Callable[[Result], list] | None = None,
+    rows: Callable[[Select], list] | None = None,
 ) -> Page:
     """An offset page of a query, numbered by the request argument `arg`; a bad number means page 1.
 
-    `total`, when the caller has counted the rows already, saves the count query; `rows` turns a
-    query of plain columns into the page's items (by default the query selects one entity)."""
+    `total`, when the caller has counted the rows already, saves the count query; `rows` loads the
+    page's items from the page's query (by default the query selects one entity, loaded by the ORM)."""
     try:
         number = max(1, int(request.args.get(arg, "1")))
     except ValueError:
@@ -145,14 +145,14 @@ def paginate(
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     last_page = max(1, ceil(total / per_page))
     number = min(number, last_page)
-    result = db.session.execute(query.limit(per_page).offset((number - 1) * per_page))
-    items = rows(result) if rows else list(result.scalars())
+    page_query = query.limit(per_page).offset((number - 1) * per_page)
+    items = rows(page_query) if rows else list(db.session.scalars(page_query))
     return Page(items, number, per_page, total, arg)
 
 
-def _with_people(result: Result) -> list[Claim]:
+def _with_people(ids_query: Select) -> list[Claim]:
     """The claims of these ids, in their order, with the mentor and the officers joined in."""
-    ids = list(result.scalars())
+    ids = list(db.session.scalars(ids_query))
     if not ids:
         return []
     query = select(Claim).where(Claim.id.in_(ids))

@@ -119,8 +119,8 @@ def test_the_counter_notices_a_query_per_row(app, monkeypatch):
     """The comparison can fail: with the people loaded lazily again, the handled list's count grows."""
     from expenses.web import claim_pages
 
-    def lazily(result):
-        return list(db.session.scalars(select(Claim).where(Claim.id.in_(list(result.scalars())))))
+    def lazily(ids_query):
+        return list(db.session.scalars(select(Claim).where(Claim.id.in_(list(db.session.scalars(ids_query))))))
 
     monkeypatch.setattr(claim_pages, "_with_people", lazily)
     world = World()
