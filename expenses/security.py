@@ -2,7 +2,8 @@
 
 import re
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -23,6 +24,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+#: Where the API's routes are (expenses.api): token-signed, no session.
+API_PREFIX = "/api/"
 #: The largest id a row can have (PostgreSQL's INTEGER): a larger number in a URL or form is no row of ours,
 #: and given to the database it would be an error (out of range) rather than "not found".
 MAX_ID = 2**31 - 1
@@ -77,6 +80,17 @@ def _headers(response: Response) -> Response:
     return response
 
 
+class PageSessions(SecureCookieSessionInterface):
+    """Signed-cookie sessions for the pages, and none for the API, which tokens alone sign: a session
+    cookie sent along with an API call is never read, so it cannot act for a signed-in browser, and
+    the call does not pay for unsigning and re-signing a cookie it has no use for."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(API_PREFIX):
+            return None  # Flask's null session: empty, and writing to it is an error
+        return super().open_session(app, request)
+
+
 def login_account_key() -> str:
     """The account a sign-in attempt is for, as typed: unknown e-mails count too, so the limit tells nothing."""
     return "account:" + (request.form.get("email") or "").strip().lower()[:254]
@@ -101,6 +115,7 @@ def init_app(app: Flask) -> None:
     if hops:
         # The client's address (for the per-address limit and logs) and https come from the proxies' headers.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    app.session_interface = PageSessions()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Sign in to continue.")

@@ -1,6 +1,7 @@
 """Bearer tokens sign API requests; nothing else does (not the web session cookie)."""
 
 import pytest
+from flask import session
 
 from expenses.extensions import db
 from tests.factories import make_token, make_user, sign_in
@@ -32,6 +33,21 @@ def test_signed_in_web_session_does_not_open_the_api(app, client):
     assert client.get("/claims/").status_code == 200  # the cookie does sign in the web pages
     answer = client.get("/api/v1/claims")
     assert answer.status_code == 401
+
+
+def test_the_api_neither_reads_nor_renews_the_session_cookie(app, client):
+    """With a token, a call that brings a browser's session along answers as the token's user and
+    sends no cookie back: the session is the pages' alone."""
+    mentor, officer = make_user("mentor"), make_user("finance")
+    assert sign_in(client, officer).status_code == 302
+    with client.session_transaction() as browser:
+        browser["lang"] = "sv"
+    token = make_token(mentor)
+    with client:
+        answer = client.get("/api/v1/claims", headers={"Authorization": f"Bearer {token}"})
+        assert dict(session) == {}  # the browser's session, sent along, was not opened
+    assert answer.status_code == 200 and answer.json == []  # the mentor's own claims: none
+    assert "Set-Cookie" not in answer.headers
 
 
 def test_token_of_a_deactivated_user_is_refused(client):
