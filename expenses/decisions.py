@@ -17,7 +17,7 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import force_locale, format_date, format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 
 from expenses.accounts import Caller
 from expenses.extensions import db
@@ -34,25 +34,22 @@ ALLOWANCE_KINDS = ("per_diem_full", "per_diem_partial")
 #: The claimant: a User, or the API's Caller (the same id, role and name, read without the ORM).
 Person = User | Caller
 
-# The service's checks run on every keystroke's preview: statements built once, run on the session's
+# The service's checks run on every keystroke's preview: one statement built once, run on the session's
 # connection (Core rows, no ORM objects). NO_CLAIM stands for "no claim to leave out": ids start at 1.
 NO_CLAIM = 0
+#: Claims whose allowances count towards the mentor's yearly limits: sent to finance, and not rejected.
+COUNTED_STATUSES = ("submitted", "checked", "approved", "paid")
 _claims = Claim.__table__
-_OTHER_ACTIVE_CLAIM = (
-    select(_claims.c.id)
+# A session belongs to its year (its id starts with it), so the year's claims also hold any duplicate.
+_OTHERS_OF_THE_YEAR = (
+    select(_claims.c.id, _claims.c.session_id, _claims.c.status, _claims.c.decision)
     .where(
         _claims.c.mentor_id == bindparam("mentor_id"),
-        _claims.c.session_id == bindparam("session_id"),
         _claims.c.status.in_(ACTIVE_STATUSES),
+        _claims.c.session_id.startswith(bindparam("year")),
         _claims.c.id != bindparam("claim_id"),
     )
-    .limit(1)
-)
-_YEAR_SO_FAR = select(_claims.c.decision).where(
-    _claims.c.mentor_id == bindparam("mentor_id"),
-    _claims.c.status.in_(("submitted", "checked", "approved", "paid")),
-    _claims.c.session_id.startswith(bindparam("year")),
-    _claims.c.id != bindparam("claim_id"),
+    .order_by(_claims.c.id)
 )
 
 #: One of the service's findings, in the language in force (`force_locale`) when it is called.
@@ -90,9 +87,14 @@ def _check_receipts(document: dict, mentor: Person) -> None:
         raise MalformedClaim(problems)
 
 
-def _duplicate(mentor: Person, session_id: str, claim_id: int | None) -> Say | None:
-    params = {"mentor_id": mentor.id, "session_id": session_id, "claim_id": claim_id or NO_CLAIM}
-    other = db.session.connection().execute(_OTHER_ACTIVE_CLAIM, params).scalar()
+def _others_of_the_year(mentor: Person, year: str, claim_id: int | None) -> list[Row]:
+    """The mentor's other active claims of the year: what the duplicate and yearly-limit checks read."""
+    params = {"mentor_id": mentor.id, "year": year, "claim_id": claim_id or NO_CLAIM}
+    return db.session.connection().execute(_OTHERS_OF_THE_YEAR, params).all()
+
+
+def _duplicate(others: list[Row], session_id: str) -> Say | None:
+    other = next((row.id for row in others if row.session_id == session_id), None)
     if other is None:
         return None
     return lambda: Finding(
@@ -124,12 +126,11 @@ def _late(session_id: str, submitted_at: datetime | None) -> Say | None:
     return say
 
 
-def _yearly_limits(decision: Decision, mentor: Person, year: str, claim_id: int | None) -> Say | None:
+def _yearly_limits(decision: Decision, others: list[Row], year: str) -> Say | None:
     """Warn finance when the mentor passes the volunteers' tax-free limits of the year (A15)."""
-    params = {"mentor_id": mentor.id, "year": year, "claim_id": claim_id or NO_CLAIM}
-    others = db.session.connection().execute(_YEAR_SO_FAR, params).scalars()
+    counted = [row.decision for row in others if row.status in COUNTED_STATUSES]
     days, mileage = Decimal(0), Decimal(0)
-    for stored in [decision.to_dict(), *others]:
+    for stored in [decision.to_dict(), *counted]:
         for line in stored.get("lines", []):
             if line["kind"] in ALLOWANCE_KINDS:
                 days += Decimal(line["quantity"])
@@ -200,10 +201,12 @@ def decide(
     with force_locale(lang):  # its problem is shown as it is made, to this reader
         _check_receipts(document, mentor)
     engine = evaluate(claim, lang=lang)
-    checks = [_duplicate(mentor, claim.session, claim_id), _late(claim.session, submitted_at)]
+    year = claim.session[:4]
+    others = _others_of_the_year(mentor, year, claim_id)
+    checks = [_duplicate(others, claim.session), _late(claim.session, submitted_at)]
     if engine.eligible:
         # Amounts are the same in every language, so the limits are counted once, from this decision.
-        checks.append(_yearly_limits(engine, mentor, claim.session[:4], claim_id))
+        checks.append(_yearly_limits(engine, others, year))
     service = tuple(say for say in checks if say is not None)
     return Decided(stored_body(document), lang, _told(engine, service, lang), claim, service)
 
