@@ -22,8 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
 
 from expenses import audit, documents, notifications
-from expenses.accounts import Caller
-from expenses.decisions import Decided, decide
+from expenses.decisions import Decided, Person, decide
 from expenses.extensions import db
 from expenses.formatting import status_name
 from expenses.models import Claim, Payment, User, utcnow
@@ -96,11 +95,11 @@ TRANSITIONS = {
 FINANCE_ACTIONS = ("check", "approve", "return", "reject", "pay")
 
 
-def can_see(user: User | Caller, claim: Claim | Row) -> bool:
+def can_see(user: Person, claim: Claim | Row) -> bool:
     return claim.mentor_id == user.id or user.role in ("finance", "auditor")
 
 
-def visible(claim: ClaimLike | None, user: User | Caller) -> ClaimLike:
+def visible(claim: ClaimLike | None, user: Person) -> ClaimLike:
     """The claim (an ORM Claim or a row of the claims table) if the user may see it; else NotFound."""
     if claim is None or not can_see(user, claim):
         # Someone else's claim is simply not found: its existence is not theirs to learn.
@@ -108,19 +107,19 @@ def visible(claim: ClaimLike | None, user: User | Caller) -> ClaimLike:
     return claim
 
 
-def get_claim(claim_id: int, user: User | Caller, *options: ORMOption) -> Claim:
+def get_claim(claim_id: int, user: Person, *options: ORMOption) -> Claim:
     """The claim if the user may see it.
 
     `options` (such as `joinedload(Claim.mentor)`) load what the caller shows in the same query."""
     return visible(db.session.get(Claim, claim_id, options=options), user)
 
 
-def _require_mentor(user: User | Caller) -> None:
+def _require_mentor(user: Person) -> None:
     if user.role != "mentor":
         raise Forbidden(_("Only the programme's mentors can claim travel costs. Actors' travel is not reimbursed."))
 
 
-def _decision_of(body: object, mentor: User | Caller, lang: str, claim_id: int | None = None, **kw) -> Decided:
+def _decision_of(body: object, mentor: Person, lang: str, claim_id: int | None = None, **kw) -> Decided:
     try:
         return decide(body, mentor, lang, claim_id, **kw)
     except MalformedClaim as e:
@@ -170,7 +169,7 @@ def _transaction() -> Iterator[None]:
         raise
 
 
-def preview(body: object, mentor: User | Caller, lang: str, claim_id: int | None = None) -> Decision:
+def preview(body: object, mentor: Person, lang: str, claim_id: int | None = None) -> Decision:
     """The decision a claim would get; nothing is stored."""
     _require_mentor(mentor)
     return _decision_of(body, mentor, lang, claim_id).decision
