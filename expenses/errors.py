@@ -9,15 +9,12 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from expenses.extensions import db
+from expenses.security import is_api_call
 from expenses.workflow import WorkflowError
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/")
-
-
 def _answer(status: int, message: str, /, **extra: object):  # extra may hold a claim "status"
-    if _wants_json():
+    if is_api_call(request):
         return jsonify({"error": message, **extra}), status
     return render_template("error.html", status=status, message=message), status
 

@@ -4,6 +4,7 @@ from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from expenses.extensions import babel
+from expenses.security import is_api_call
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT = "fi"
@@ -12,7 +13,7 @@ DEFAULT = "fi"
 def select_locale() -> str:
     if not has_request_context():  # commands and background work: the default, unless forced
         return DEFAULT
-    if _token_signed():
+    if is_api_call(request):
         # The API keeps no session and signs nobody in: the request alone says which language it wants.
         return _asked_for() or request.accept_languages.best_match(LANGUAGES) or DEFAULT
     chosen = _chosen_here()
@@ -23,10 +24,6 @@ def select_locale() -> str:
     if current_user and getattr(current_user, "language", None) in LANGUAGES:
         return current_user.language
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT
-
-
-def _token_signed() -> bool:
-    return request.blueprint == "api"
 
 
 def _asked_for() -> str | None:
@@ -45,7 +42,7 @@ def _chosen_here() -> str | None:
 
 def _remember_choice() -> None:
     # Also on requests that only redirect and so never ask for the locale (`/?lang=sv` → the home page).
-    if not _token_signed():
+    if not is_api_call(request):
         _chosen_here()
 
 

@@ -24,7 +24,7 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
-#: Where the API's routes are (expenses.api): token-signed, no session.
+#: Where the API is (expenses.api): calls signed by tokens, never by the session cookie.
 API_PREFIX = "/api/"
 #: The largest id a row can have (PostgreSQL's INTEGER): a larger number in a URL or form is no row of ours,
 #: and given to the database it would be an error (out of range) rather than "not found".
@@ -80,13 +80,19 @@ def _headers(response: Response) -> Response:
     return response
 
 
+def is_api_call(req: Request) -> bool:
+    """Whether the request is a call to the API. Read from the path, so that it is known before routing
+    (the session opens first) and for an address no route matches (its error is JSON too)."""
+    return req.path.startswith(API_PREFIX)
+
+
 class PageSessions(SecureCookieSessionInterface):
     """Signed-cookie sessions for the pages, and none for the API, which tokens alone sign: a session
     cookie sent along with an API call is never read, so it cannot act for a signed-in browser, and
     the call does not pay for unsigning and re-signing a cookie it has no use for."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith(API_PREFIX):
+        if is_api_call(request):
             return None  # Flask's null session: empty, and writing to it is an error
         return super().open_session(app, request)
 

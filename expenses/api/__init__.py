@@ -3,8 +3,9 @@
 from flask import Blueprint
 
 from expenses.extensions import csrf
+from expenses.security import API_PREFIX
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = Blueprint("api", __name__, url_prefix=f"{API_PREFIX}v1")
 # Only Bearer tokens sign API requests, never the session cookie, so there is no cross-site form to guard.
 csrf.exempt(bp)
 
