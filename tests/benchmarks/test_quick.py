@@ -42,6 +42,15 @@ def test_each_benchmark_ran_and_measured_something(quick_run, bench):
     assert line["value"] > 0 and line["baseline"] > 0 and line["ratio"] > 0
 
 
+@pytest.mark.parametrize("bench", ["api_claim_get", "api_preview", "finance_queue"])
+def test_http_benchmarks_measure_the_floor_beside_the_route(quick_run, bench):
+    lines, output, _code = quick_run
+    line = next(line for line in lines if line["bench"] == bench)
+    assert line["floor_ratio"] > 0
+    row = next(row for row in output.splitlines() if row.startswith(f"{bench} "))  # the table's
+    assert "floor (" in row
+
+
 def test_postgres_benchmark_runs_or_says_why_not(quick_run):
     lines, _output, code = quick_run
     line = next(line for line in lines if line["bench"] == "postgres_queue")
