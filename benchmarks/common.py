@@ -106,7 +106,7 @@ def populate(folder: Path, claims: int, database_url: str | None = None, mentors
     from flask_migrate import upgrade
 
     from expenses.accounts import issue_token
-    from expenses.extensions import db
+    from expenses.extensions import db, migrations
     from expenses.generate import generate
     from expenses.models import User
 
@@ -114,7 +114,8 @@ def populate(folder: Path, claims: int, database_url: str | None = None, mentors
     population = Population(settings_for(folder, database_url), {}, folder)
     app = population.app()
     with app.app_context():
-        upgrade(directory=str(Path(app.root_path) / "migrations"))
+        migrations(app)
+        upgrade()
         population.made = generate(claims=claims, mentors=mentors, seed=7)
         first = population.made["first_user_id"]
         people = db.session.scalars(select_users(User, first)).all()

@@ -17,10 +17,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from expenses import formatting, i18n, security
-    from expenses.extensions import csrf, db, migrate
+    from expenses.extensions import csrf, db
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(app.root_path + "/migrations"))
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

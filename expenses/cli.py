@@ -11,7 +11,7 @@ from expenses import audit, backup, notifications, retention
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
-from expenses.extensions import db
+from expenses.extensions import db, migrations
 from expenses.models import ROLES
 
 users = AppGroup("users", help="Manage users.")
@@ -73,7 +73,24 @@ def notify_waiting_command() -> None:
     click.echo(f"{reported} waiting claim(s) reported.")
 
 
+class MigrationCommands(click.Command):
+    """`flask db …`: Flask-Migrate's group of commands (upgrade, downgrade, current, history, …), loaded when
+    one runs, so that starting the app does not import Alembic (expenses.extensions.migrations)."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Migrate the database's schema (Flask-Migrate: upgrade, current, history, …).")
+        self.app = app
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra):
+        # The real group parses the arguments, so its options (--directory, -x) and its help are the ones used.
+        migrations(self.app)
+        from flask_migrate.cli import db as commands
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
 def init_app(app: Flask) -> None:
+    app.cli.add_command(MigrationCommands(app))
     app.cli.add_command(users)
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)

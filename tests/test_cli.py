@@ -125,8 +125,7 @@ def test_db_upgrade_creates_the_schema(empty_app):
     assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
 
 
-def test_commands_through_a_real_flask_process(tmp_path):
-    """What an operator types, start to end, against a SQLite file."""
+def production_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EXPENSES_")}
     env.update(
         EXPENSES_ENV_NAME="production",
@@ -135,6 +134,30 @@ def test_commands_through_a_real_flask_process(tmp_path):
         EXPENSES_RECEIPTS_DIR=str(tmp_path / "receipts"),
         EXPENSES_DOCUMENTS_DIR=str(tmp_path / "documents"),
     )
+    return env
+
+
+def test_serving_pages_loads_neither_alembic_nor_weasyprint(tmp_path):
+    """Migrations and PDFs load what they need when used: a server process starts without either."""
+    serve = (
+        "import sys; from wsgi import app; "
+        "status = app.test_client().get('/login', base_url='https://localhost').status_code; "
+        "print(status, *sorted(m for m in ('alembic', 'flask_migrate', 'weasyprint') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", serve],
+        cwd=ROOT,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.split() == ["200"], done.stdout + done.stderr
+
+
+def test_commands_through_a_real_flask_process(tmp_path):
+    """What an operator types, start to end, against a SQLite file."""
+    env = production_env(tmp_path)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
 
     def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
@@ -142,8 +165,13 @@ def test_commands_through_a_real_flask_process(tmp_path):
             [*flask, *args], input=stdin, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
         )
 
+    # `db` is Flask-Migrate's group, loaded when called: its own options and commands.
+    helped = run("db", "--help")
+    assert helped.returncode == 0, helped.stderr
+    assert "--directory" in helped.stdout and "upgrade" in helped.stdout and "downgrade" in helped.stdout
     upgraded = run("db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
+    assert "Migrate the database" in run("--help").stdout
     created = run("users", "create", "ops@example.fi", "--name", "Olli Operaattori", "--role", "admin", stdin=PASSWORD)
     assert created.returncode == 0, created.stderr
     assert "Created ops@example.fi (admin)." in created.stdout
