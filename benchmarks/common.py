@@ -237,7 +237,17 @@ def sign_in(base: str, email: str, password: str) -> str:
     )
     if status != 302:
         raise RuntimeError(f"signing in as {email} failed with status {status}")
-    return _cookie(headers)
+    cookie = _cookie(headers)
+    # Then the first page, as a browser opens it (through its redirects): it adds the CSRF token to the
+    # session, and a browser sends that cookie from then on. A client that kept sending the sign-in's
+    # cookie would make every page write the token and sign a new cookie, which no browser does.
+    for _hop in range(5):
+        location = next((v for k, v in headers if k.lower() == "location"), None)
+        if location is None:
+            return cookie
+        status, headers, _page = request(base, "GET", urllib.parse.urlsplit(location).path or "/", {"Cookie": cookie})
+        cookie = _cookie(headers) or cookie
+    raise RuntimeError(f"too many redirects after signing in as {email}")
 
 
 def _cookie(headers: list[tuple[str, str]]) -> str:
