@@ -81,7 +81,9 @@ class MigrationCommands(click.Command):
         super().__init__("db", help="Migrate the database's schema (Flask-Migrate: upgrade, current, history, …).")
         self.app = app
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra):
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra
+    ) -> click.Context:
         # The real group parses the arguments, so its options (--directory, -x) and its help are the ones used.
         migrations(self.app)
         from flask_migrate.cli import db as commands
