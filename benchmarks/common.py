@@ -237,21 +237,33 @@ def sign_in(base: str, email: str, password: str) -> str:
     )
     if status != 302:
         raise RuntimeError(f"signing in as {email} failed with status {status}")
-    cookie = _cookie(headers)
+    cookie = _cookie(headers, cookie)
     # Then the first page, as a browser opens it (through its redirects): it adds the CSRF token to the
     # session, and a browser sends that cookie from then on. A client that kept sending the sign-in's
     # cookie would make every page write the token and sign a new cookie, which no browser does.
+    url = f"{base}/login"
     for _hop in range(5):
         location = next((v for k, v in headers if k.lower() == "location"), None)
         if location is None:
+            if status != 200:
+                raise RuntimeError(f"the first page after signing in as {email} answered {status}")
             return cookie
-        status, headers, _page = request(base, "GET", urllib.parse.urlsplit(location).path or "/", {"Cookie": cookie})
-        cookie = _cookie(headers) or cookie
+        url = urllib.parse.urljoin(url, location)
+        target = urllib.parse.urlsplit(url)
+        path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        status, headers, _page = request(base, "GET", path, {"Cookie": cookie})
+        cookie = _cookie(headers, cookie)
     raise RuntimeError(f"too many redirects after signing in as {email}")
 
 
-def _cookie(headers: list[tuple[str, str]]) -> str:
-    return "; ".join(v.split(";", 1)[0] for k, v in headers if k.lower() == "set-cookie")
+def _cookie(headers: list[tuple[str, str]], sent: str = "") -> str:
+    """The Cookie header to send next: the cookies `sent`, with the answer's Set-Cookie values put in by name."""
+    jar = dict(part.split("=", 1) for part in sent.split("; ") if part)
+    for name, value in headers:
+        if name.lower() == "set-cookie":
+            key, _eq, content = value.split(";", 1)[0].partition("=")
+            jar[key] = content
+    return "; ".join(f"{key}={content}" for key, content in jar.items())
 
 
 # --- wrk --------------------------------------------------------------------------------------------------

@@ -98,9 +98,10 @@ class Measured:
 
 @dataclass
 class Floor:
-    """The cheapest answer of the same kind from the same app and server: what the stack costs before the
-    benchmarked route does its own work. Measured beside each benchmark, so that the table shows how much
-    of the gap to hello-world is the route's and how much any such request pays (README, "Performance")."""
+    """The cheapest answer the same app and server give to the same kind of caller (a signed API call, a
+    signed-in page): what the stack costs before the benchmarked route does its own work. Measured beside
+    each benchmark, so that the table shows how much of the gap to hello-world is the route's and how much
+    any such request pays (README, "Performance")."""
 
     name: str
     target: Target
@@ -115,7 +116,7 @@ def measure(app_client, hello_client, target: Target, floor: Target, options: Op
     if not options.quick:
         # Every worker's first requests compile templates and load catalogues and locale data: not measured.
         for client, each in runs:
-            wrk(client.base, _script(each), 2, CONNECTIONS)
+            wrk(client.base, _script(each), 3, CONNECTIONS)
     for _ in range(1 if options.quick else options.runs):
         for (client, each), done in zip(runs, loads, strict=True):
             if options.quick:

@@ -2,6 +2,7 @@
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -82,13 +83,18 @@ class MigrationCommands(click.Command):
         self.app = app
 
     def make_context(
-        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
         # The real group parses the arguments, so its options (--directory, -x) and its help are the ones used.
+        # (Registering Flask-Migrate also puts that group on app.cli in this command's place.)
         migrations(self.app)
         from flask_migrate.cli import db as commands
 
         return commands.make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # Called directly rather than through app.cli, click invokes this command with the real group's context.
+        return ctx.command.invoke(ctx)
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import func, inspect, select
 
 from expenses import create_app
 from expenses.accounts import Caller, find_user, token_owner, verify_password
+from expenses.cli import MigrationCommands
 from expenses.demo import DEMO_PASSWORD, DEMO_USERS
 from expenses.extensions import db
 from expenses.models import Claim, User
@@ -121,6 +122,13 @@ def test_demo_is_refused_in_production(tmp_path):
 
 def test_db_upgrade_creates_the_schema(empty_app):
     result = empty_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
+
+
+def test_the_db_command_runs_when_invoked_by_itself(empty_app):
+    """Not only through `flask db`: the command object, as click's API or a script calls it."""
+    result = empty_app.test_cli_runner().invoke(MigrationCommands(empty_app), args=["upgrade"])
     assert result.exit_code == 0, result.output
     assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
 

@@ -81,6 +81,39 @@ Requests/sec:   2345.67
     assert load.errors == 5  # the timeouts and the non-2xx answers; read errors are closed connections
 
 
+def test_sign_in_follows_the_redirects_and_keeps_the_cookie_a_browser_would(monkeypatch):
+    form = b'<input name="csrf_token" value="T1">'
+    answers = {
+        ("GET", "/login?lang=en"): (200, [("Set-Cookie", "session=anon; HttpOnly"), ("Set-Cookie", "other=1")], form),
+        ("POST", "/login"): (302, [("Location", "/?from=login"), ("Set-Cookie", "session=signed; Path=/")], b""),
+        ("GET", "/?from=login"): (302, [("Location", "http://127.0.0.1:9/finance/")], b""),
+        ("GET", "/finance/"): (200, [("Set-Cookie", "session=signed-with-csrf; Secure")], b"<h1>"),
+    }
+    sent = []
+
+    def answer(base, method, path, headers=None, body=None):
+        sent.append((method, path, (headers or {}).get("Cookie")))
+        return answers[method, path]
+
+    monkeypatch.setattr(common, "request", answer)
+    assert common.sign_in("http://127.0.0.1:9", "f@example.fi", "pw") == "session=signed-with-csrf; other=1"
+    assert sent[2:] == [
+        ("GET", "/?from=login", "session=signed; other=1"),
+        ("GET", "/finance/", "session=signed; other=1"),
+    ]
+
+
+def test_sign_in_says_when_the_first_page_fails(monkeypatch):
+    answers = {
+        ("GET", "/login?lang=en"): (200, [], b'<input name="csrf_token" value="T1">'),
+        ("POST", "/login"): (302, [("Location", "/finance/")], b""),
+        ("GET", "/finance/"): (500, [], b"error"),
+    }
+    monkeypatch.setattr(common, "request", lambda base, method, path, headers=None, body=None: answers[method, path])
+    with pytest.raises(RuntimeError, match="answered 500"):
+        common.sign_in("http://127.0.0.1:9", "f@example.fi", "pw")
+
+
 def test_gunicorn_with_the_production_config_is_loaded_by_wrk(tmp_path):
     """The full runs' machinery: gunicorn.conf.py serves hello-world, wrk loads it for a second."""
     if common.wrk_path() is None:
