@@ -23,19 +23,18 @@ from rules.programme import HELSINKI
 _claims, _events, _documents = Claim.__table__, AuditEvent.__table__, ClaimDocument.__table__
 _mentor, _checker, _approver, _actor = (User.__table__.alias(n) for n in ("mentor", "checker", "approver", "actor"))
 
+_MENTOR = (_mentor.c.name.label("mentor_name"), _mentor.c.role.label("mentor_role"))
 _SUMMARY = (
     *(_claims.c[name] for name in ("id", "session_id", "status", "version", "total", "eligible", "has_warnings")),
     *(_claims.c[name] for name in ("created_at", "submitted_at", "updated_at", "mentor_id")),
-    _mentor.c.name.label("mentor_name"),
-    _mentor.c.role.label("mentor_role"),
+    *_MENTOR,
 )
 _WITH_MENTOR = _claims.join(_mentor, _mentor.c.id == _claims.c.mentor_id)
 
 _WHOLE = (
     select(
         _claims,
-        _mentor.c.name.label("mentor_name"),
-        _mentor.c.role.label("mentor_role"),
+        *_MENTOR,
         _checker.c.name.label("checker_name"),
         _checker.c.role.label("checker_role"),
         _approver.c.name.label("approver_name"),
