@@ -5,7 +5,9 @@ import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
+from unittest import mock
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -97,6 +99,16 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
     if status == "approved":
         return claim
     return workflow.pay(claim.id, approver, "RF18 1234")
+
+
+#: A day within the claim deadline of the car trip's session (2024-04-23): no late_claim warning.
+IN_TIME = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+
+
+def make_clean_claim(mentor: User | None = None, status: str = "submitted", **officers: User) -> Claim:
+    """A claim without findings (the car trip, submitted in time): one finance can decide from its queue."""
+    with mock.patch("expenses.workflow.utcnow", lambda: IN_TIME):
+        return make_claim(mentor, status, car_body(), **officers)
 
 
 # Forms carry a CSRF token tied to the session (the tests keep CSRF on, as in production); these
