@@ -24,6 +24,17 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
+def one_page_pdf(width: float = 595, height: float = 842) -> bytes:
+    """A real PDF of one blank page (A4 by default), which a PDF renderer can draw."""
+    from pypdf import PdfWriter  # a test dependency: only the tests that need a drawable PDF import it
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=width, height=height)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def make_user(role: str = "mentor", name: str | None = None, email: str | None = None) -> User:
     n = next(_numbers)
     user = create_user(email or f"{role}{n}@example.fi", name or f"{role.title()} {n}", role, PASSWORD)

@@ -102,6 +102,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("documents.summary", "GET"): page(*READERS, owned=True),
     ("documents.verify", "GET"): page("finance", "auditor"),
     ("documents.verify", "POST"): page("finance", "auditor"),
+    ("files.preview", "GET"): page(*READERS, owned=True),
     ("files.receipt", "GET"): page(*READERS, owned=True),
     ("mentor.edit", "GET"): page("mentor", owned=True),
     ("mentor.edit", "POST"): page("mentor", owned=True),

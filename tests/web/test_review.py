@@ -18,6 +18,7 @@ from tests.factories import (
     make_receipt,
     make_user,
     new_client,
+    one_page_pdf,
     post_form,
     sign_in,
     train_body,
@@ -290,6 +291,14 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
     assert re.search(rf'<img src="/receipts/{png.id}" alt="Receipt parking.png for expense 2"', html)
     assert f'href="/receipts/{pdf.id}"' in html and "Open train.pdf" in html
+    # The PDF's first page is shown beside the computation as a picture drawn by the server.
+    assert re.search(
+        rf'<img src="/receipts/{pdf.id}/preview.png" class="receipt-preview"\s+'
+        r'alt="First page of the PDF receipt train.pdf for expense 1"',
+        html,
+    )
+    # Each receipt's whole SHA-256, to copy and compare.
+    assert f'<code class="hash sha256">{pdf.sha256}</code>' in html and f'data-copy="{png.sha256}"' in html
     with client.get(f"/receipts/{png.id}") as receipt:
         assert receipt.status_code == 200 and receipt.content_type == "image/png"
     trail = _table(html, "trail") or html[html.index("Audit trail") :]
@@ -297,6 +306,26 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     # A submitted claim offers check, return and reject, but not approve or pay.
     assert "check-version" in html and "return-reason" in html and "reject-reason" in html
     assert "approve-version" not in html and "pay-reference" not in html
+
+
+def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_may_see_it(app):
+    mentor, other = make_user("mentor"), make_user("mentor")
+    drawable = make_receipt(mentor, one_page_pdf(), filename="hotel.pdf")
+    damaged, picture = make_receipt(mentor, filename="broken.pdf"), make_receipt(mentor, PNG_BYTES, filename="p.png")
+    finance, _user = signed_in(app)
+
+    with finance.get(f"/receipts/{drawable.id}/preview.png") as answer:
+        assert answer.status_code == 200 and answer.content_type == "image/png"
+        assert answer.data.startswith(b"\x89PNG")
+    # Nothing to draw: no picture (the page keeps its link to the file).
+    assert finance.get(f"/receipts/{damaged.id}/preview.png").status_code == 404
+    assert finance.get(f"/receipts/{picture.id}/preview.png").status_code == 404
+    owner, _mentor = signed_in(app, user=mentor)
+    assert owner.get(f"/receipts/{drawable.id}/preview.png").status_code == 200
+    stranger, _other = signed_in(app, user=other)
+    assert stranger.get(f"/receipts/{drawable.id}/preview.png").status_code == 404
+    admin, _admin = signed_in(app, "admin")
+    assert admin.get(f"/receipts/{drawable.id}/preview.png").status_code == 403
 
 
 def test_claim_page_of_unknown_claim_is_not_found(app):
