@@ -328,6 +328,16 @@ def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_m
     assert admin.get(f"/receipts/{drawable.id}/preview.png").status_code == 403
 
 
+def test_the_trail_says_the_warnings_the_checker_accepted_in_words_beside_their_codes(app):
+    claim = make_claim(status="checked")  # submitted long after the deadline: a late_claim warning
+    client, _user = signed_in(app)
+    html = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    trail = html[html.index('id="trail-title"') :]
+    assert re.search(
+        r"Warnings seen: The claim was submitted after the deadline of [^<]+ <code>late_claim</code>", trail
+    )
+
+
 def test_claim_page_of_unknown_claim_is_not_found(app):
     client, _user = signed_in(app)
     assert client.get("/finance/claims/999").status_code == 404
