@@ -151,7 +151,7 @@ def test_claim_page_shows_decision_receipts_and_the_whole_trail(app):
     html = client.get(f"/audit/claims/{claim.id}").get_data(as_text=True)
 
     assert claim.reference in html and "Maija Mentori" in html and "€208.00" in html
-    assert "travel.public-transport" in html
+    assert "Public transport per receipt" in html  # the rule in words (rules/registry.py)
     assert f'href="/receipts/{receipt.id}"' in html
     trail = html[html.index('<table class="trail"') :]
     for text in (
