@@ -113,6 +113,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Ended on the server, not only in this browser: the session's id carries the account's generation
+        # (User.get_id), so moving it on makes a copy of the cookie sign nobody in. It signs out everywhere.
+        user = current_user._get_current_object()
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.session.commit()
     logout_user()
     _fresh_session()
     flash(_("You have signed out."), "info")

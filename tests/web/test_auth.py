@@ -269,3 +269,14 @@ def test_language_survives_sign_in_and_out(app, client):
 def test_language_links_keep_the_page(app, client):
     page = client.get("/login").get_data(as_text=True)
     assert 'href="/login?lang=sv"' in page and 'hreflang="sv"' in page
+
+
+def test_signing_out_ends_the_session_on_the_server(app, client):
+    user = make_user("mentor")
+    sign_in(client, user)
+    copy = new_client(app)
+    copy.set_cookie("session", client.get_cookie("session").value, domain="localhost")
+    assert signed_in(copy)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+    assert not signed_in(client)
+    assert not signed_in(copy)  # a copied cookie no longer works after /logout
