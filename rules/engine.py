@@ -114,7 +114,7 @@ def evaluate(
     findings = _eligibility(claim, session, calendar, text)
     if session is not None and session.reimbursed:
         findings += _coverage(claim, session, text)
-    year_rates = rates.for_year(claim.trip.departure.year)
+    year_rates = rates.for_date(claim.trip.departure.date())
     if year_rates is None:
         findings.append(
             Finding(
