@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from wtforms import DecimalField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
@@ -20,7 +19,9 @@ from expenses.formatting import STATUS_NAMES, language
 from expenses.models import Claim, User, utcnow
 from expenses.web.access import role_required
 from expenses.web.claim_pages import claims_page, receipts_of, session_label, template_helpers, trail_of
+from expenses.web.forms import CheckedForm
 from expenses.web.search import LocalDateField, matching, search_field
+from expenses.web.validators import within_years
 from rules import load_calendar
 from rules.programme import HELSINKI
 
@@ -49,7 +50,7 @@ class LocalDecimalField(DecimalField):
         super().process_formdata(valuelist)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(CheckedForm):
     """The auditor's search. A GET form: it changes nothing, so it needs no CSRF token and can be bookmarked."""
 
     class Meta:
@@ -58,8 +59,8 @@ class FilterForm(FlaskForm):
     q = search_field()
     session = SelectField(_l("Session"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
-    approved_from = LocalDateField(_l("Approved from"), validators=[Optional()])
-    approved_to = LocalDateField(_l("Approved until"), validators=[Optional()])
+    approved_from = LocalDateField(_l("Approved from"), validators=[Optional(), within_years])
+    approved_to = LocalDateField(_l("Approved until"), validators=[Optional(), within_years])
     amount_min = LocalDecimalField(_l("Total at least (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     amount_max = LocalDecimalField(_l("Total at most (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     sort = SelectField(_l("Sort by"), validators=[Optional()])

@@ -108,8 +108,6 @@ def test_language_chosen_before_sign_in_becomes_the_users(app, client):
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example/", "/"),
-        ("/\t/evil.example/", "/"),
-        ("\n//evil.example/", "/"),
         ("javascript:alert(1)", "/"),
         ("claims", "/"),
     ],
@@ -118,6 +116,12 @@ def test_next_only_leads_within_the_site(app, client, target, lands):
     response = sign_in(client, make_user("mentor"), next_path=quote(target, safe=""))
     assert response.status_code == 302
     assert response.headers["Location"] == lands
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "\n//evil.example/"])
+def test_a_next_with_control_characters_is_refused(app, client, target):
+    # Like every query parameter holding control characters (expenses.text): 422, nobody is sent anywhere.
+    assert client.get(f"/login?next={quote(target, safe='')}").status_code == 422
 
 
 def test_pages_behind_sign_in_send_back_there_after(app, client):
