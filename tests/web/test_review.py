@@ -97,7 +97,7 @@ def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_finding
         assert all(claim.reference not in page for page in (html, to_approve, to_pay))
     row = _row(html, newer.reference)
     assert "€268.16" in row  # the stored decision's total, formatted for the (English) reader
-    assert newer.mentor.name in row and "2024-04-23" in row
+    assert newer.mentor.name in row and "Apr 2024, " in row and "2024-04-23" not in row
     # Warnings are named in words and by code, not shown by colour alone.
     assert "1 warning" in row and "late_claim" in row
     taxi_row = _row(html, taxi.reference)
@@ -181,7 +181,8 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     html = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
 
     assert claim.reference in html and "Maija Mentori" in html and "Oulu" in html
-    assert "2023-09-22 Joint kick-off meeting" in html or "2023-09-22 Yhteinen aloitustapaaminen" in html
+    assert "22 Sep 2023 Joint kick-off meeting" in html
+    assert "22 Sep 2023, 07:00" in html and "2023-09-22T07:00" not in html  # the departure, as the reader writes it
     assert "per-diem" in html and "travel.public-transport" in html  # the decision with its rules
     # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
     assert re.search(rf'<img src="/receipts/{png.id}" alt="Receipt parking.png for expense 2"', html)
