@@ -10,7 +10,7 @@ from flask import Flask
 from flask_babel import get_locale, get_timezone
 from flask_babel import lazy_gettext as _l
 
-from rules import RULES
+from rules import RULES, RuleText, describe
 from rules.programme import HELSINKI
 
 STATUS_NAMES = {
@@ -191,11 +191,14 @@ def language() -> str:
     return locale.language if locale else "fi"
 
 
+def rule_text(rule_id: str) -> RuleText:
+    """A decision line's rule in the reader's language: its title and the regulation, linked."""
+    return describe(rule_id, language())
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(
-        money=money, when=when, day=day, time_of_day=time_of_day, status_name=status_name
-    )
-    app.jinja_env.globals.update(span=span)
+    app.jinja_env.filters.update(money=money, when=when, day=day, time_of_day=time_of_day, status_name=status_name)
     app.jinja_env.globals.update(
-        ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES, LINE_KINDS=LINE_KINDS, RULES=RULES, language=language
+        ROLE_NAMES=ROLE_NAMES, STATUS_NAMES=STATUS_NAMES, LINE_KINDS=LINE_KINDS, RULES=RULES, language=language,
+        rule_text=rule_text, span=span,
     )

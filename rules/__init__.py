@@ -9,10 +9,11 @@ from rules.decision import Decision, Finding, Line
 from rules.engine import evaluate
 from rules.programme import Calendar, Session, load_calendar
 from rules.rates import RateBook, Rates, load_rates
-from rules.registry import RULES, Rule
+from rules.registry import RULES, SOURCES, Rule, RuleText, describe, legend
 
 __all__ = [
     "RULES",
+    "SOURCES",
     "Calendar",
     "Claim",
     "Decision",
@@ -23,9 +24,12 @@ __all__ = [
     "RateBook",
     "Rates",
     "Rule",
+    "RuleText",
     "Session",
     "Trip",
+    "describe",
     "evaluate",
+    "legend",
     "load_calendar",
     "load_rates",
     "parse_claim",

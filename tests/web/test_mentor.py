@@ -250,7 +250,9 @@ def test_preview_computes_partial_form_data_and_stores_nothing(browser):
     response = browser.post("/claims/preview", data=data)
     assert response.status_code == 200
     html = text(response)
-    assert "Kilometre allowance" in html and "per-diem" in html  # lines with their rules
+    # Lines with their rules in words and the regulation linked, never the rule's code.
+    assert "Kilometre allowance for own car" in html and "per-diem" not in html
+    assert '<a class="regulation" href="https://vm.fi/en/official-journeys">State travel regulation</a>' in html
     assert "€268.16" in html
     assert "Expense 2: Amount" in html  # what still needs fixing
     assert "<html" not in html  # a fragment for the panel
@@ -287,7 +289,7 @@ def test_claim_page_shows_decision_receipts_and_history(browser, mentor):
     receipt = make_receipt(mentor, filename="ticket.pdf")
     claim = make_claim(mentor, body=train_body(receipt.id))
     html = text(browser.get(f"/claims/{claim.id}"))
-    assert "Draft" in html and "travel.public-transport" in html
+    assert "Draft" in html and "Public transport per receipt" in html and "travel.public-transport" not in html
     assert f'href="/receipts/{receipt.id}"' in html and "ticket.pdf" in html
     assert "Created" in html and "Maija Mentori" in html
     assert f'name="version" value="{claim.version}"' in html

@@ -183,7 +183,8 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     assert claim.reference in html and "Maija Mentori" in html and "Oulu" in html
     assert "22 Sep 2023 Joint kick-off meeting" in html
     assert "22 Sep 2023, 07:00" in html and "2023-09-22T07:00" not in html  # the departure, as the reader writes it
-    assert "per-diem" in html and "travel.public-transport" in html  # the decision with its rules
+    # The decision with its rules in words, not their codes.
+    assert "Public transport per receipt" in html and "travel.public-transport" not in html
     # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
     assert re.search(rf'<img src="/receipts/{png.id}" alt="Receipt parking.png for expense 2"', html)
     assert f'href="/receipts/{pdf.id}"' in html and "Open train.pdf" in html
