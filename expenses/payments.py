@@ -25,6 +25,16 @@ def normalise_iban(text: str) -> str:
         raise Invalid(message, errors=[{"field": "iban", "message": message}]) from None
 
 
+def grouped_iban(text: str | None) -> str:
+    """An IBAN as people read and compare it, in groups of four ("FI21 1234 5600 0007 85"); other text as it is."""
+    if not text:
+        return ""
+    try:
+        return IBAN(text).formatted
+    except SchwiftyException:
+        return text
+
+
 def set_iban(user: User, text: str) -> None:
     user.iban = normalise_iban(text) if text.strip() else None
     db.session.commit()

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from rules.claim import MalformedClaim, problem
 from rules.engine import evaluate
-from rules.i18n import LANGUAGES, _
+from rules.i18n import LANGUAGES, _, text_for
 from rules.programme import load_calendar
 from rules.rates import load_rates
 
@@ -57,23 +57,29 @@ def evaluate_stream(source: TextIO, out: TextIO, lang: str) -> int:
     return EXIT_ELIGIBLE
 
 
+#: Words of the sessions table, marked for the `rules` catalogue and said in the chosen language.
+_HEADINGS = (_("date"), _("time"), _("mode"), _("place"), _("reimbursed"), _("claims due"), _("session"))
+_MODES = {"in_person": _("in person"), "remote": _("remote"), "any": _("any")}
+
+
 def print_sessions(out: TextIO, lang: str) -> int:
-    calendar = load_calendar()
-    rows = [("date", "time", "mode", "place", "reimbursed", "claims due", "session")]
+    calendar, say = load_calendar(), text_for(lang)
+    rows = [tuple(say._(h) for h in _HEADINGS)]
     for s in calendar.sessions.values():
         rows.append(
             (
                 s.id,
                 f"{s.start:%H:%M}–{s.end:%H:%M}",
-                s.mode.replace("_", " "),
+                say._(_MODES.get(s.mode, s.mode.replace("_", " "))),
                 s.place,
-                "yes, mentors" if s.reimbursed else "no",
+                say._(_("yes, mentors")) if s.reimbursed else say._(_("no")),
                 s.claim_deadline.isoformat() if s.reimbursed else "",
                 s.title_in(lang),
             )
         )
     for p in calendar.independent:
-        rows.append((f"{p.start}…{p.end}", "", "any", "", "no", "", p.title.get(lang) or p.title["fi"]))
+        independent = (f"{p.start}…{p.end}", "", say._(_MODES["any"]), "", say._(_("no")), "")
+        rows.append((*independent, p.title.get(lang) or p.title["fi"]))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)

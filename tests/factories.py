@@ -5,7 +5,9 @@ import itertools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
+from unittest import mock
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,6 +22,17 @@ PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def one_page_pdf(width: float = 595, height: float = 842) -> bytes:
+    """A real PDF of one blank page (A4 by default), which a PDF renderer can draw."""
+    from pypdf import PdfWriter  # a test dependency: only the tests that need a drawable PDF import it
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=width, height=height)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def make_user(role: str = "mentor", name: str | None = None, email: str | None = None) -> User:
@@ -97,6 +110,16 @@ def make_claim(mentor: User | None = None, status: str = "draft", body: dict | N
     if status == "approved":
         return claim
     return workflow.pay(claim.id, approver, "RF18 1234")
+
+
+#: A day within the claim deadline of the car trip's session (2024-04-23): no late_claim warning.
+IN_TIME = datetime(2024, 5, 2, 9, 0, tzinfo=UTC)
+
+
+def make_clean_claim(mentor: User | None = None, status: str = "submitted", **officers: User) -> Claim:
+    """A claim without findings (the car trip, submitted in time): one finance can decide from its queue."""
+    with mock.patch("expenses.workflow.utcnow", lambda: IN_TIME):
+        return make_claim(mentor, status, car_body(), **officers)
 
 
 # Forms carry a CSRF token tied to the session (the tests keep CSRF on, as in production); these

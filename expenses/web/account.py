@@ -35,6 +35,7 @@ def details():
     form = DetailsForm(obj=current_user)
     if not form.is_submitted():
         form.language.data = current_user.language or "fi"
+        form.iban.data = payments.grouped_iban(current_user.iban)  # in fours, as the mentor checks it
     if form.validate_on_submit():
         try:
             current_user.iban = payments.normalise_iban(form.iban.data) if (form.iban.data or "").strip() else None

@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from expenses.web.access import role_required
 from expenses.web.validators import plain
 
 bp = Blueprint("payments", __name__, url_prefix="/finance/payments")
+bp.add_app_template_filter(payments.grouped_iban, "iban")
 
 
 class PaidForm(FlaskForm):
@@ -39,7 +41,7 @@ def index():
         .limit(500)
     ).all()
     batches = db.session.scalars(select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)).all()
-    return render_template("payments/index.html", waiting=waiting, batches=batches, form=FlaskForm())
+    return render_template("payments/index.html", waiting=waiting, batches=batches, form=FlaskForm(), paid=PaidForm())
 
 
 @bp.post("/")
@@ -58,7 +60,14 @@ def create():
         db.session.rollback()
         flash(e.message, "error")
         return redirect(url_for("payments.index"))
-    flash(_("The payment file has %(n)s claims. Download it for the bank.", n=batch.count), "success")
+    flash(
+        ngettext(
+            "The payment file has %(num)d claim. Download it for the bank.",
+            "The payment file has %(num)d claims. Download it for the bank.",
+            batch.count,
+        ),
+        "success",
+    )
     return redirect(url_for("payments.show", batch_id=batch.id))
 
 
@@ -82,7 +91,14 @@ def show(batch_id: int):
             db.session.rollback()
             flash(e.message, "error")
         else:
-            flash(_("Every claim of the file is marked paid."), "success")
+            flash(
+                ngettext(
+                    "%(num)d claim of the file is marked paid.",
+                    "%(num)d claims of the file are marked paid.",
+                    batch.count,
+                ),
+                "success",
+            )
             return redirect(url_for("payments.show", batch_id=batch.id))
     return render_template("payments/show.html", batch=batch, form=form)
 

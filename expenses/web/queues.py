@@ -1,7 +1,8 @@
 """Finance's work queues: which claims wait for which step, one page of rows at a time.
 
 The queue page is the one finance reloads all day, so its rows are read as plain columns (no
-claim objects, no claim body, only the codes of the stored findings) and formatted once per list.
+claim objects, no claim body, only the stored findings and their sentences in the reader's
+language) and formatted once per list.
 """
 
 from dataclasses import dataclass
@@ -16,7 +17,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from expenses.extensions import db
 from expenses.formatting import formats, language
 from expenses.models import Claim, User, claim_reference
+from expenses.queue_decisions import is_clean
 from expenses.web.claim_pages import Page, paginate, session_label
+from rules.i18n import LANGUAGES
 
 PAGE_SIZE = 50
 _claims = Claim.__table__
@@ -32,6 +35,7 @@ class Queue:
     intro: str
     order: tuple[ColumnElement, ...]
     extra: str | None = None  # the one column this queue shows besides the common ones
+    action: str | None = None  # what a clean claim of this queue can be decided with from its row
 
 
 QUEUES = (
@@ -41,6 +45,7 @@ QUEUES = (
         _l("To check"),
         _l("Submitted by mentors: check each against its receipts, or return or reject it with a reason."),
         (_claims.c.submitted_at, _claims.c.id),
+        action="check",
     ),
     Queue(
         "to-approve",
@@ -49,12 +54,13 @@ QUEUES = (
         _l("Checked by one officer; another officer approves them."),
         (_claims.c.checked_at, _claims.c.id),
         "checked_by",
+        "approve",
     ),
     Queue(
         "to-pay",
         "approved",
         _l("Approved, to pay"),
-        _l("Approved claims waiting for payment. Mark each paid with its payment reference."),
+        _l("Approved claims waiting for payment: put them in a payment file for the bank under Payments."),
         (_claims.c.approved_at, _claims.c.id),
         "approved_at",
     ),
@@ -64,6 +70,7 @@ QUEUES = (
 class QueueRow(NamedTuple):
     """One claim of a queue, formatted for the reader (a tuple: fifty are built for every page view)."""
 
+    id: int
     link: str
     reference: str
     mentor: str
@@ -73,8 +80,10 @@ class QueueRow(NamedTuple):
     checked_by_me: bool
     approved_at: str
     total: str
-    errors: tuple[str, ...]  # the codes of the stored decision's findings, by severity
-    warnings: tuple[str, ...]
+    version: int
+    clean: bool  # decidable from the queue: no error and no warning still to accept (queue_decisions)
+    errors: tuple[tuple[str, str], ...]  # (code, sentence) of the stored decision's findings, by severity
+    warnings: tuple[tuple[str, str], ...]
 
 
 def queue_named(queue_id: str | None) -> Queue:
@@ -106,6 +115,8 @@ _ROWS = (
         _claims.c.approved_at,
         _claims.c.total,
         _claims.c.checked_by_id,
+        _claims.c.status,
+        _claims.c.version,
         _claims.c.decision["findings"].label("findings"),
         _mentor.c.name.label("mentor"),
         _checker.c.name.label("checker"),
@@ -113,11 +124,23 @@ _ROWS = (
     .join(_mentor, _mentor.c.id == _claims.c.mentor_id)
     .outerjoin(_checker, _checker.c.id == _claims.c.checked_by_id)
 )
-_QUEUE_ROWS = {q.status: _ROWS.where(_claims.c.status == q.status).order_by(*q.order) for q in QUEUES}
+# One statement per queue and language: each reader gets the findings' sentences in their own language.
+_QUEUE_ROWS = {
+    (q.status, lang): _ROWS.add_columns(_claims.c.decision_texts[lang]["findings"].label("texts"))
+    .where(_claims.c.status == q.status)
+    .order_by(*q.order)
+    for q in QUEUES
+    for lang in LANGUAGES
+}
 
 
-def _codes(findings: list[dict] | None, severity: str) -> tuple[str, ...]:
-    return tuple(f["code"] for f in findings or () if f.get("severity") == severity)
+def _said(findings: list[dict] | None, texts: list[str] | None, severity: str) -> tuple[tuple[str, str], ...]:
+    """(code, sentence) of the findings of a severity; claims stored before the texts keep their own message."""
+    findings = findings or []
+    sentences = texts if texts and len(texts) == len(findings) else [f.get("message", "") for f in findings]
+    return tuple(
+        (f["code"], text) for f, text in zip(findings, sentences, strict=True) if f.get("severity") == severity
+    )
 
 
 def _rows(page_query: Select) -> list[QueueRow]:
@@ -127,6 +150,7 @@ def _rows(page_query: Select) -> list[QueueRow]:
     link = url_for("review.show", claim_id=0).removesuffix("0")
     return [
         QueueRow(
+            id=row.id,
             link=f"{link}{row.id}",
             reference=claim_reference(row.id, row.session_id),
             mentor=row.mentor,
@@ -136,8 +160,10 @@ def _rows(page_query: Select) -> list[QueueRow]:
             checked_by_me=row.checked_by_id == me,
             approved_at=shown.when(row.approved_at),
             total=shown.money(row.total),
-            errors=_codes(row.findings, "error"),
-            warnings=_codes(row.findings, "warning"),
+            version=row.version,
+            clean=is_clean(row.status, row.findings),
+            errors=_said(row.findings, row.texts, "error"),
+            warnings=_said(row.findings, row.texts, "warning"),
         )
         for row in result
     ]
@@ -145,4 +171,5 @@ def _rows(page_query: Select) -> list[QueueRow]:
 
 def queue_page(queue: Queue, waiting: dict[str, int]) -> Page:
     """The requested page (`?page=`) of a queue, oldest first; `waiting` is what `counts` returned."""
-    return paginate(_QUEUE_ROWS[queue.status], "page", PAGE_SIZE, total=waiting.get(queue.status, 0), rows=_rows)
+    query = _QUEUE_ROWS[queue.status, language()]
+    return paginate(query, "page", PAGE_SIZE, total=waiting.get(queue.status, 0), rows=_rows)

@@ -3,17 +3,19 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from expenses import workflow
+from expenses import queue_decisions, workflow
 from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import Claim
+from expenses.security import whole_number
 from expenses.web import queues
 from expenses.web.access import role_required
 from expenses.web.claim_pages import claims_page, receipts_of, template_helpers, trail_of
@@ -68,6 +70,20 @@ def _success(action: str, ref: str) -> str:
     }[action]
 
 
+def _decided_many(action: str, refs: list[str]) -> str:
+    listed = ", ".join(refs)
+    if action == "check":
+        return ngettext(
+            "%(num)d claim is checked: %(refs)s. Another officer approves it.",
+            "%(num)d claims are checked: %(refs)s. Another officer approves them.",
+            len(refs),
+            refs=listed,
+        )
+    return ngettext(
+        "%(num)d claim is approved: %(refs)s.", "%(num)d claims are approved: %(refs)s.", len(refs), refs=listed
+    )
+
+
 @bp.context_processor
 def _helpers() -> dict:
     return template_helpers()
@@ -87,6 +103,41 @@ def index():
 def handled():
     query = select(Claim).where(Claim.status.in_(HANDLED)).order_by(Claim.updated_at.desc(), Claim.id.desc())
     return render_template("review/handled.html", page=claims_page(query, "page", PAGE_SIZE))
+
+
+@bp.post("/decide/<any(check, approve):action>")
+@role_required("finance")
+def decide(action: str):
+    """Check or approve clean claims from the queue: the row's own button, or every ticked row at once.
+
+    The app's CSRF protection refuses the form without its token before this runs."""
+    one = request.form.get("claim")
+    ids = [one] if one is not None else request.form.getlist("selected")
+    wanted = [(n, whole_number(request.form.get(f"version-{n}"))) for v in ids if (n := whole_number(v)) is not None]
+    queue = next(q for q in queues.QUEUES if q.action == action)
+    if not wanted:
+        flash(_("Tick the claims to decide first."), "error")
+        return redirect(url_for("review.index", queue=queue.id))
+    outcomes = queue_decisions.decide(action, wanted, current_user)
+    done = [o.reference for o in outcomes if o.problem is None]
+    if len(done) == 1:
+        flash(_success(action, done[0]), "success")
+    elif done:
+        flash(_decided_many(action, done), "success")
+    for outcome in outcomes:
+        if outcome.problem is not None:
+            flash(_("%(ref)s was not decided: %(problem)s", ref=outcome.reference, problem=outcome.problem), "error")
+    if left := len(wanted) - len(outcomes):
+        flash(
+            ngettext(
+                "%(num)d more claim was not decided: at most %(max)d are decided at once. Choose it again.",
+                "%(num)d more claims were not decided: at most %(max)d are decided at once. Choose them again.",
+                left,
+                max=queue_decisions.MAX_AT_ONCE,
+            ),
+            "error",
+        )
+    return redirect(url_for("review.index", queue=queue.id))
 
 
 def _forms_for(claim: Claim, submitted: tuple[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:

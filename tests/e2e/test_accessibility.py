@@ -85,6 +85,7 @@ def visits(role: str, w: dict) -> list[Visit]:
     if role == "finance":
         return [
             Visit("front page (queues)", "/"),
+            Visit("deciding from the queue without ticking a claim", act=_decide_nothing),
             Visit("queue to approve (the badge on claims I checked)", "/finance/?queue=to-approve"),
             Visit("queue to pay", "/finance/?queue=to-pay"),
             Visit("recently handled", "/finance/handled"),
@@ -152,6 +153,11 @@ def _refuse_password(page) -> None:
 def _return_without_reason(page) -> None:
     page.click("form[action$='/return'] button[type=submit]")
     expect(page.locator("#return-reason-error")).to_be_visible()
+
+
+def _decide_nothing(page) -> None:
+    page.click("form[action$='/decide/check'] button[name=bulk]")
+    expect(page.locator(".flash-error")).to_be_visible()
 
 
 def _verify_nothing(page) -> None:

@@ -11,9 +11,9 @@ import pytest
 
 from expenses import workflow
 from expenses.extensions import db
-from expenses.models import User
+from expenses.models import Claim, User
 from tests.e2e.conftest import expect, sign_in
-from tests.factories import PDF_BYTES, PNG_BYTES, make_claim, make_receipt, make_user, train_body
+from tests.factories import PDF_BYTES, PNG_BYTES, make_claim, make_clean_claim, make_receipt, make_user, train_body
 
 pytestmark = pytest.mark.browser
 
@@ -251,3 +251,64 @@ def test_an_actor_is_told_travel_is_for_mentors_and_cannot_open_the_claim_form(b
         assert response.status == 403
         expect(page.locator("html")).to_have_attribute("lang", "sv")
         expect(page.locator("input[name=start_place]")).to_have_count(0)
+
+
+def _clean_claims() -> dict:
+    a = make_user("finance", name="Anna Tarkastaja")
+    b = make_user("finance", name="Bertil Godkännare")
+    one, two, three = (make_clean_claim(make_user("mentor", name=f"Mentori {n}")) for n in (1, 2, 3))
+    late = make_claim(make_user("mentor", name="Myöhäinen Mentori"), "submitted")  # a late_claim warning
+    return {"a": a.email, "b": b.email, "claims": [one.id, two.id, three.id], "late": late.id}
+
+
+def test_finance_decides_clean_claims_from_the_queue_in_one_click(browser, live_server):
+    seed = live_server.seed(_clean_claims)
+    one, two, three = seed["claims"]
+    officer_a = browser.new_page("officer-a", "fi")
+    officer_b = browser.new_page("officer-b", "sv")
+
+    with browser.step("officer A checks a clean claim from its queue row: one click"):
+        sign_in(officer_a, seed["a"], "fi")
+        expect(officer_a).to_have_url(re.compile(r"/finance/$"))
+        # The only interaction between the queue and the confirmation, which names the claim.
+        officer_a.locator(f"#to-check button[name=claim][value='{one}']").click()
+        expect(officer_a).to_have_url(re.compile(r"/finance/\?queue=to-check$"))
+        expect(officer_a.locator(".flash-success")).to_contain_text("tarkastettu")
+        expect(officer_a.locator(f"#to-check a[href='/finance/claims/{one}']")).to_have_count(0)
+
+    with browser.step("a claim with a finding has no button: it opens on its own page"):
+        late_row = officer_a.locator(
+            "#to-check tbody tr", has=officer_a.locator(f"a[href='/finance/claims/{seed['late']}']")
+        )
+        expect(late_row.locator("button")).to_have_count(0)
+        expect(late_row.locator("code", has_text="late_claim")).to_be_visible()
+
+    with browser.step("officer A ticks two more with the keyboard and checks them at once"):
+        for claim_id in (two, three):
+            box = officer_a.locator(f"#select-{claim_id}")
+            box.focus()
+            officer_a.keyboard.press("Space")
+            expect(box).to_be_checked()
+        officer_a.locator("form[action$='/decide/check'] button[name=bulk]").click()
+        expect(officer_a.locator(".flash-success")).to_contain_text("2 matkalaskua on tarkastettu")
+
+    with browser.step("officer A cannot approve from the queue what they checked"):
+        officer_a.locator("nav.tabs a[href$='queue=to-approve']").click()
+        expect(officer_a.locator("#to-approve button[name=claim]")).to_have_count(0)
+
+    with browser.step("officer B approves one from its row in one click"):
+        sign_in(officer_b, seed["b"], "sv")
+        officer_b.goto("/finance/?queue=to-approve")
+        officer_b.locator(f"#to-approve button[name=claim][value='{one}']").click()
+        expect(officer_b.locator(".flash-success")).to_contain_text("godkänd")
+        expect(officer_b.locator(f"#to-approve a[href='/finance/claims/{one}']")).to_have_count(0)
+
+    def states() -> tuple:
+        claims = [db.session.get(Claim, n) for n in (one, two, three)]
+        return tuple((c.status, c.checked_by.email, c.approved_by.email if c.approved_by else None) for c in claims)
+
+    assert live_server.seed(states) == (
+        ("approved", seed["a"], seed["b"]),
+        ("checked", seed["a"], None),
+        ("checked", seed["a"], None),
+    )

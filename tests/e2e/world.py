@@ -2,7 +2,7 @@
 
 from expenses import payments, roster
 from expenses.extensions import db
-from tests.factories import car_body, make_claim, make_receipt, make_user, train_body
+from tests.factories import car_body, make_claim, make_clean_claim, make_receipt, make_user, train_body
 
 KICK_OFF, CLOSING = "2023-09-22", "2024-04-23"
 IBAN = "FI2112345600000785"
@@ -24,6 +24,8 @@ def build_world() -> dict:
     returned = make_claim(mikko, "returned", car_body(CLOSING), **officers)
 
     submitted = make_claim(make_user("mentor", name="Sanna Lähettäjä"), "submitted")
+    # Without findings: its queue row has the officer's own check button and a box to tick.
+    make_clean_claim(make_user("mentor", name="Pekka Puhdas"), "submitted")
     checked_by_a = make_claim(make_user("mentor", name="Tuomas Tarkastettu"), "checked", checker=finance_a)
     checked_by_b = make_claim(make_user("mentor", name="Ulla Odottaja"), "checked", checker=finance_b)
     waiting = make_user("mentor", name="Veera Maksettava")

@@ -23,6 +23,26 @@ def test_finnish_is_the_default(visitor):
 
 
 @pytest.mark.parametrize(
+    ("lang", "footer"),
+    [
+        ("fi", "Hankinta-Suomen mentorointiohjelma · Valtiovarainministeriö, Kuntaliitto ja HAUS kehittämiskeskus"),
+        ("sv", "Upphandlings-Finlands mentorprogram · Finansministeriet, Kommunförbundet och HAUS utvecklingscentral"),
+        ("en", "Procurement Finland mentoring programme · Ministry of Finance, Association of Finnish Municipalities"),
+    ],
+)
+def test_the_footer_names_the_programme_and_its_organisers_in_each_language(visitor, lang, footer):
+    assert footer in page(visitor.get(f"/login?lang={lang}"))
+
+
+def test_the_mentee_has_the_programmes_own_swedish_name(app, visitor):
+    # "Aktor" reads as a prosecutor in Swedish; the programme's Swedish pages say "adept".
+    actor = make_user("actor", name="Aku Adept")
+    sign_in(visitor, actor)
+    html = page(visitor.get("/actor?lang=sv"))
+    assert "Aku Adept (Adept)" in html and "Aktor" not in html and "aktor" not in html
+
+
+@pytest.mark.parametrize(
     ("header", "lang", "heading"),
     [("sv", "sv", "Logga in"), ("en-GB,en;q=0.8", "en", "Sign in"), ("de", "fi", "Kirjaudu")],
 )

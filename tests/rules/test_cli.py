@@ -103,9 +103,18 @@ def test_sessions_table(capsys):
     assert any(r.startswith("2023-10-01…2024-03-31") for r in body)
 
 
-def test_sessions_in_finnish(capsys):
+def test_sessions_in_finnish_and_swedish(capsys):
     _, out, _ = run(capsys, ["--lang", "fi", "sessions"])
+    rows = out.splitlines()
     assert "Päätöstapaaminen ja reflektio" in out
+    # The columns and their words too, not only the titles.
+    assert rows[0].split() == ["päivä", "aika", "muoto", "paikka", "korvataan", "hakuaika", "päättyy", "tapaaminen"]
+    kickoff = next(r for r in rows if r.startswith("2023-09-22"))
+    assert "lähitapaaminen" in kickoff and "kyllä, mentoreille" in kickoff
+    assert "etänä" in next(r for r in rows if r.startswith("2024-01-22"))
+    _, out, _ = run(capsys, ["--lang", "sv", "sessions"])
+    assert out.splitlines()[0].split()[:3] == ["datum", "tid", "form"]
+    assert "ja, för mentorer" in out and "på plats" in out
 
 
 def test_language_formats_money(capsys, monkeypatch):

@@ -12,7 +12,7 @@ from rules import evaluate
 from rules.rates import FIGURES, RATES_DIR, SOURCE_KEYS, THRESHOLDS, RateBook, RatesError, load_rates, read_rates
 from tests.rules.claims import KICKOFF, claim, codes
 
-ADOPTED = {  # the figures of "Adopted interpretation" 1 and 8 of the reference
+ADOPTED = {  # the figures of "Adopted interpretation" 1 and 8 of docs/rules-reference.md
     2023: {
         "per_diem_full": "48.00",
         "per_diem_partial": "22.00",
@@ -31,7 +31,26 @@ ADOPTED = {  # the figures of "Adopted interpretation" 1 and 8 of the reference
         "night_travel": "16.00",
         "accommodation_review_per_night": "200.00",
     },
+    2025: {
+        "per_diem_full": "53.00",
+        "per_diem_partial": "24.00",
+        "meal_allowance": "13.25",
+        "car_per_km": "0.59",
+        "passenger_per_km": "0.04",
+        "night_travel": "16.00",
+        "accommodation_review_per_night": "200.00",
+    },
+    2026: {
+        "per_diem_full": "54.00",
+        "per_diem_partial": "25.00",
+        "meal_allowance": "13.50",
+        "car_per_km": "0.55",
+        "passenger_per_km": "0.04",
+        "night_travel": "16.00",
+        "accommodation_review_per_night": "200.00",
+    },
 }
+YEARS = sorted(ADOPTED)
 ADOPTED_THRESHOLDS = {
     "per_diem_partial_over_hours": 6,
     "per_diem_full_over_hours": 10,
@@ -49,11 +68,11 @@ ADOPTED_THRESHOLDS = {
 
 
 def test_a_file_for_each_year():
-    assert sorted(load_rates().years) == [2023, 2024]
-    assert {r.ruleset for r in load_rates().years.values()} == {"fi-state-2023", "fi-state-2024"}
+    assert sorted(load_rates().years) == YEARS
+    assert {r.ruleset for r in load_rates().years.values()} == {f"fi-state-{year}" for year in YEARS}
 
 
-@pytest.mark.parametrize("year", [2023, 2024])
+@pytest.mark.parametrize("year", YEARS)
 def test_every_figure_present_positive_and_sourced(year):
     rates = load_rates().for_year(year)
     assert rates is not None and set(rates.figures) == set(FIGURES)
@@ -63,9 +82,18 @@ def test_every_figure_present_positive_and_sourced(year):
         assert figure.confidence in ("H", "M", "L", "U"), name
         assert figure.source.strip() and figure.section.strip(), name
         assert figure.url.startswith(("https://", "http://")), name
+    # A figure read only in the restatements of the Tax Administration's maxima, never in the state
+    # agreement's own text, stays marked unconfirmed.
+    assert rates.figures["night_travel"].confidence == "U"
 
 
-@pytest.mark.parametrize("year", [2023, 2024])
+def test_the_unconfirmed_2026_meal_allowance_says_so():
+    meal = load_rates().for_year(2026).figures["meal_allowance"]
+    assert meal.confidence == "U"
+    assert "13.20" in meal.source and "VH/6575/00.01.00/2025" in meal.source
+
+
+@pytest.mark.parametrize("year", YEARS)
 def test_figures_and_thresholds_are_the_adopted_ones(year):
     rates = load_rates().for_year(year)
     assert {name: str(f.value) for name, f in rates.figures.items()} == ADOPTED[year]

@@ -13,6 +13,7 @@ from tests.factories import (
     make_receipt,
     make_token,
     make_user,
+    one_page_pdf,
     sign_in,
     train_body,
 )
@@ -46,7 +47,7 @@ class World:
         }
         owner = self.users["mentor"]
         payments.set_iban(owner, "FI21 1234 5600 0007 85")
-        self.receipt = make_receipt(owner)
+        self.receipt = make_receipt(owner, one_page_pdf())  # drawable: its preview route answers too
         self.checker = make_user("finance")
         self.claim = make_claim(owner, "approved", train_body(self.receipt.id), checker=self.checker)
         self.batch = payments.export_batch([self.claim.id], self.users["finance"])

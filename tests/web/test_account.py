@@ -8,6 +8,8 @@ def test_mentor_saves_a_valid_iban_compact(client):
     sign_in(client, mentor)
     post_form(client, "/account/", {"iban": "fi49 5000 9420 0287 30", "language": "sv"})
     assert mentor.iban == "FI4950009420028730" and mentor.language == "sv"
+    # Stored compact, shown in fours as the mentor reads it from the bank's papers.
+    assert 'value="FI49 5000 9420 0287 30"' in client.get("/account/").get_data(as_text=True)
 
 
 def test_wrong_iban_is_explained_and_nothing_saved(client):

@@ -20,8 +20,10 @@ def test_finance_makes_a_file_downloads_it_and_marks_it_paid(client):
     sign_in(client, make_user("finance"))
     page = client.get("/finance/payments/").get_data(as_text=True)
     assert with_iban.reference in page and "Missing: the mentor must add a bank account" in page
+    assert '<code class="iban">FI49 5000 9420 0287 30</code>' in page  # in fours, to compare with the bank's
     made = post_form(client, "/finance/payments/", {"claim": [str(with_iban.id)]})
     assert made.status_code == 302
+    assert "The payment file has 1 claim. Download it" in client.get(made.headers["Location"]).get_data(as_text=True)
     batch = PaymentBatch.query.one()
     xml = client.get(f"/finance/payments/{batch.id}/pain001.xml")
     assert xml.mimetype == "application/xml" and b"pain.001.001.03" in xml.data
@@ -42,3 +44,34 @@ def test_claim_of_a_mentor_without_iban_is_refused_with_a_message(client):
 def test_payments_are_for_finance_only(client):
     sign_in(client, make_user("auditor"))
     assert client.get("/finance/payments/").status_code == 403
+
+
+def test_a_file_is_marked_paid_straight_from_the_list_with_one_bank_reference(client):
+    claims = [_approved("FI4950009420028730") for _ in range(2)]
+    sign_in(client, make_user("finance"))
+    post_form(client, "/finance/payments/", {"claim": [str(c.id) for c in claims]})
+    batch = PaymentBatch.query.one()
+
+    page = client.get("/finance/payments/").get_data(as_text=True)
+    assert f'<form method="post" action="/finance/payments/{batch.id}" class="row-form"' in page
+    assert f'<label for="reference-{batch.id}">' in page and f'id="reference-{batch.id}"' in page
+    answer = post_form(client, f"/finance/payments/{batch.id}", {"reference": "BANK-8"}, follow_redirects=True)
+
+    assert "2 claims of the file are marked paid." in answer.get_data(as_text=True)
+    assert [(c.status, c.payment_reference) for c in claims] == [("paid", "BANK-8"), ("paid", "BANK-8")]
+    assert f'id="reference-{batch.id}"' not in client.get("/finance/payments/").get_data(as_text=True)
+
+
+def test_plural_forms_are_right_in_finnish_and_swedish(app):
+    from flask_babel import force_locale, ngettext
+
+    one, many = (
+        "The payment file has %(num)d claim. Download it for the bank.",
+        ("The payment file has %(num)d claims. Download it for the bank."),
+    )
+    with force_locale("fi"):
+        assert ngettext(one, many, 1).startswith("Maksuaineistossa on 1 matkalasku.")
+        assert ngettext(one, many, 2).startswith("Maksuaineistossa on 2 matkalaskua.")
+    with force_locale("sv"):
+        assert ngettext(one, many, 1).startswith("Betalningsfilen har 1 reseräkning.")
+        assert ngettext(one, many, 3).startswith("Betalningsfilen har 3 reseräkningar.")

@@ -14,9 +14,11 @@ from tests.factories import (
     PNG_BYTES,
     car_body,
     make_claim,
+    make_clean_claim,
     make_receipt,
     make_user,
     new_client,
+    one_page_pdf,
     post_form,
     sign_in,
     train_body,
@@ -29,7 +31,8 @@ def _table(html: str, table_id: str) -> str:
 
 
 def _refs(html: str, table_id: str) -> list[str]:
-    return re.findall(r"MK-\d{4}-\d{6}", _table(html, table_id))
+    """The claims of a table, one a row, by the reference heading each row."""
+    return re.findall(r'<th scope="row"><a href="[^"]*">(MK-\d{4}-\d{6})</a>', _table(html, table_id))
 
 
 def _row(html: str, reference: str) -> str:
@@ -98,8 +101,9 @@ def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_finding
     row = _row(html, newer.reference)
     assert "€268.16" in row  # the stored decision's total, formatted for the (English) reader
     assert newer.mentor.name in row and "23 Apr 2024 Closing meeting" in row and "2024-04-23" not in row
-    # Warnings are named in words and by code, not shown by colour alone.
-    assert "1 warning" in row and "late_claim" in row
+    # Warnings are named in words and by code, not shown by colour alone; a code never stands alone.
+    assert "1 warning" in row
+    assert re.search(r"The claim was submitted after the deadline of [^<]+ <code>late_claim</code>", row)
     taxi_row = _row(html, taxi.reference)
     assert "2 warnings" in taxi_row and "taxi_reason_missing" in taxi_row and "late_claim" in taxi_row
     assert 'href="/finance/handled"' in html
@@ -164,6 +168,106 @@ def test_handled_list_shows_returned_rejected_and_paid_claims(app):
     assert waiting.reference not in html
 
 
+# --- deciding clean claims from the queue -----------------------------------------------------------
+
+
+def _flashes(client) -> list[str]:
+    html = client.get("/finance/").get_data(as_text=True)
+    return re.findall(r'<p class="flash flash-(\w+)">([^<]*)</p>', html)
+
+
+def test_a_clean_claim_is_checked_from_its_queue_row_in_one_click(app):
+    clean, late = make_clean_claim(), make_claim(status="submitted")
+    client, officer = signed_in(app)
+
+    html = client.get("/finance/").get_data(as_text=True)
+    row, late_row = _row(html, clean.reference), _row(html, late.reference)
+    assert f'name="claim" value="{clean.id}" form="to-check-decide"' in row
+    assert f'name="version-{clean.id}" value="{clean.version}"' in row
+    # A claim with a finding has no button: it is decided on its own page.
+    assert 'name="claim"' not in late_row and "Open the claim to decide it" in late_row
+    assert re.search(r'<form method="post" action="/finance/decide/check" id="to-check-decide"', html)
+
+    answer = post_form(client, "/finance/decide/check", {"claim": str(clean.id), f"version-{clean.id}": clean.version})
+
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/finance/?queue=to-check")
+    assert _flashes(client) == [("success", f"The claim {clean.reference} is checked. Another officer approves it.")]
+    db.session.expire_all()
+    assert clean.status == "checked" and clean.checked_by_id == officer.id
+    assert _events(clean)[-1] == ("check", "checked")
+
+
+def test_several_are_decided_at_once_each_reported(app):
+    first, second, late = make_clean_claim(), make_clean_claim(), make_claim(status="submitted")
+    client, _officer = signed_in(app)
+
+    post_form(
+        client,
+        "/finance/decide/check",
+        {
+            "bulk": "1",
+            "selected": [str(first.id), str(second.id), str(late.id)],
+            f"version-{first.id}": first.version,
+            f"version-{second.id}": second.version - 1,  # the page was stale for this one
+            f"version-{late.id}": late.version,
+        },
+    )
+
+    flashes = _flashes(client)
+    assert flashes[0] == ("success", f"The claim {first.reference} is checked. Another officer approves it.")
+    assert flashes[1][0] == "error" and flashes[1][1].startswith(f"{second.reference} was not decided: The claim has")
+    assert flashes[2] == (
+        "error",
+        f"{late.reference} was not decided: It has findings to look at: open the claim and decide it there.",
+    )
+    db.session.expire_all()
+    assert (first.status, second.status, late.status) == ("checked", "submitted", "submitted")
+
+
+def test_approving_from_the_queue_is_for_another_officer_than_the_checker(app):
+    client, officer = signed_in(app)
+    mine = make_clean_claim(status="checked", checker=officer)
+    theirs, other = make_clean_claim(status="checked"), make_clean_claim(status="checked")
+
+    html = client.get("/finance/?queue=to-approve").get_data(as_text=True)
+    assert 'name="claim"' not in _row(html, mine.reference)
+    assert f'name="claim" value="{theirs.id}"' in _row(html, theirs.reference)
+    post_form(
+        client,
+        "/finance/decide/approve",
+        {"bulk": "1", "selected": [str(mine.id), str(theirs.id), str(other.id)]}
+        | {f"version-{c.id}": c.version for c in (mine, theirs, other)},
+    )
+
+    flashes = _flashes(client)
+    assert flashes[0] == ("success", f"2 claims are approved: {theirs.reference}, {other.reference}.")
+    assert flashes[1] == (
+        "error",
+        f"{mine.reference} was not decided: You checked this claim, so another officer must approve it.",
+    )
+    db.session.expire_all()
+    assert (mine.status, theirs.status, other.status) == ("checked", "approved", "approved")
+
+
+def test_deciding_nothing_says_to_tick_claims_and_pay_is_not_a_queue_action(app):
+    client, _officer = signed_in(app)
+    answer = post_form(client, "/finance/decide/approve", {"bulk": "1"})
+    assert answer.headers["Location"].endswith("/finance/?queue=to-approve")
+    assert _flashes(client) == [("error", "Tick the claims to decide first.")]
+    assert post_form(client, "/finance/decide/pay", {"bulk": "1"}).status_code == 404
+    html = client.get("/finance/?queue=to-pay").get_data(as_text=True)
+    assert "/finance/decide/" not in html
+
+
+def test_deciding_from_the_queue_needs_the_csrf_token(app):
+    clean = make_clean_claim()
+    client, _officer = signed_in(app)
+    answer = client.post("/finance/decide/check", data={"claim": str(clean.id), f"version-{clean.id}": clean.version})
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert clean.status == "submitted"
+
+
 # --- one claim ----------------------------------------------------------------------------------
 
 
@@ -188,6 +292,14 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
     assert re.search(rf'<img src="/receipts/{png.id}" alt="Receipt parking.png for expense 2"', html)
     assert f'href="/receipts/{pdf.id}"' in html and "Open train.pdf" in html
+    # The PDF's first page is shown beside the computation as a picture drawn by the server.
+    assert re.search(
+        rf'<img src="/receipts/{pdf.id}/preview.png" class="receipt-preview"\s+'
+        r'alt="First page of the PDF receipt train.pdf for expense 1"',
+        html,
+    )
+    # Each receipt's whole SHA-256, to copy and compare.
+    assert f'<code class="hash sha256">{pdf.sha256}</code>' in html and f'data-copy="{png.sha256}"' in html
     with client.get(f"/receipts/{png.id}") as receipt:
         assert receipt.status_code == 200 and receipt.content_type == "image/png"
     trail = _table(html, "trail") or html[html.index("Audit trail") :]
@@ -195,6 +307,26 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     # A submitted claim offers check, return and reject, but not approve or pay.
     assert "check-version" in html and "return-reason" in html and "reject-reason" in html
     assert "approve-version" not in html and "pay-reference" not in html
+
+
+def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_may_see_it(app):
+    mentor, other = make_user("mentor"), make_user("mentor")
+    drawable = make_receipt(mentor, one_page_pdf(), filename="hotel.pdf")
+    damaged, picture = make_receipt(mentor, filename="broken.pdf"), make_receipt(mentor, PNG_BYTES, filename="p.png")
+    finance, _user = signed_in(app)
+
+    with finance.get(f"/receipts/{drawable.id}/preview.png") as answer:
+        assert answer.status_code == 200 and answer.content_type == "image/png"
+        assert answer.data.startswith(b"\x89PNG")
+    # Nothing to draw: no picture (the page keeps its link to the file).
+    assert finance.get(f"/receipts/{damaged.id}/preview.png").status_code == 404
+    assert finance.get(f"/receipts/{picture.id}/preview.png").status_code == 404
+    owner, _mentor = signed_in(app, user=mentor)
+    assert owner.get(f"/receipts/{drawable.id}/preview.png").status_code == 200
+    stranger, _other = signed_in(app, user=other)
+    assert stranger.get(f"/receipts/{drawable.id}/preview.png").status_code == 404
+    admin, _admin = signed_in(app, "admin")
+    assert admin.get(f"/receipts/{drawable.id}/preview.png").status_code == 403
 
 
 def test_claim_page_of_unknown_claim_is_not_found(app):
