@@ -28,7 +28,7 @@ BENCHES = {
     "finance_queue": ("req/s", "≥ 15 % of hello-world, p99 ≤ 100 ms at 32 connections"),
     "pdf_render": ("ms", "≤ 10× WeasyPrint <p>hello</p>"),
     "approve": ("ms", "≤ 1.3× pdf_render"),
-    "export_zip": ("s", "≤ 3× reading the PDFs; memory growth ≤ 50 MB"),
+    "export_zip": ("s", "≤ 3× reading the files; memory growth ≤ 50 MB"),
     "postgres_queue": ("ms", postgres_queue.TARGET),
 }
 HTTP = ("api_claim_get", "api_preview", "finance_queue", "approve")

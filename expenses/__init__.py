@@ -16,13 +16,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from expenses import formatting, i18n, security
+    from expenses import formatting, i18n, security, text
     from expenses.extensions import csrf, db
 
     db.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    text.init_app(app)
     formatting.init_app(app)
 
 

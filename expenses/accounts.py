@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 
 from expenses.extensions import db
 from expenses.models import ROLES, ApiToken, User
+from expenses.text import limit, refusal
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -48,6 +49,11 @@ def create_user(email: str, name: str, role: str, password: str | None = None) -
         raise AccountError(f"{email!r} is not an e-mail address.")
     if not name.strip():
         raise AccountError("The name must not be empty.")
+    for what, value, column in (("e-mail", email, User.email), ("name", name.strip(), User.name)):
+        # One line each: a name with a line break would break the headers of every mail to them.
+        problem = refusal(value, limit=limit(column))
+        if problem:
+            raise AccountError(f"The {what}: {problem}")
     if find_user(email) is not None:
         raise AccountError(f"A user with the e-mail {email} already exists.")
     user = User(email=email, name=name.strip(), role=role)

@@ -1,96 +1,74 @@
-"""Auditors' exports: approved and paid claims as one ZIP of their PDFs with a CSV ledger, streamed.
+"""Auditors' exports: the selected claims as one ZIP, streamed.
 
-Nothing is held in memory beyond one PDF, one batch of rows and the ledger's text (a couple of
-hundred bytes a claim), so a thousand claims (or a whole programme year) stream out at the speed
-of the disk.
+Per claim a folder named by its reference with the PDF summary and the receipts; then the ledger
+twice (the office's `ledger.csv` and the integrations' `ledger-data.csv`, expenses/ledger.py) and
+`manifest.sha256`, every file's SHA-256 in the format `sha256sum -c manifest.sha256` checks.
+
+Memory holds one file at a time, one batch of rows and the texts of the ledgers and the manifest
+(a few hundred bytes a claim, the same order as the ZIP's own central directory, which every ZIP
+writer keeps until the end), so a thousand claims or a whole programme year stream out at the
+speed of the disk.
 """
 
-import csv
+import hashlib
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from stat import S_IFREG
 
-from sqlalchemy import Row, Select
-from sqlalchemy.orm import aliased
+from pathvalidate import sanitize_filename
+from sqlalchemy import Select, select
 
+from expenses import ledger
 from expenses.extensions import db
-from expenses.models import Claim, ClaimDocument, User, claim_reference, utcnow
-from expenses.storage import document_store
+from expenses.models import Receipt, utcnow
+from expenses.storage import ContentStore, document_store, receipt_store
 from rules.programme import HELSINKI
 
-LEDGER_COLUMNS = (
-    "reference",
-    "mentor",
-    "session",
-    "status",
-    "approved_at",
-    "approved_by",
-    "paid_at",
-    "payment_reference",
-    "total",
-    "pdf_sha256",
-)
-BATCH = 100
 #: ZipInfo.external_attr of every member: a regular file, rw-r--r--.
 MEMBER_ATTR = (S_IFREG | 0o644) << 16
+MANIFEST = "manifest.sha256"
+#: Longest receipt name kept (characters): with the folder it stays far below every system's limits.
+NAME_LENGTH = 100
+_receipts = Receipt.__table__
+_RECEIPTS = select(_receipts.c.id, _receipts.c.owner_id, _receipts.c.sha256, _receipts.c.filename)
 
 
-#: A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+def safe_name(number: int, filename: str) -> str:
+    """A receipt's name as uploaded, fit for every file system: numbered (two receipts may share a
+    name), composed Unicode (macOS would otherwise show Ä as two letters elsewhere), and without the
+    characters and names Windows forbids (`:`, `?`, `CON`, a trailing dot, ...)."""
+    return f"{number:02d}-{_safe(filename)}"
 
 
-def text_cell(value: str) -> str:
-    """Text as typed, except that a leading formula character is quoted so that no spreadsheet evaluates it."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+@lru_cache(maxsize=4096)
+def _safe(filename: str) -> str:
+    # Kept per name: receipts' names repeat (ticket.pdf, kuitti.jpg), and the check costs more than writing the file.
+    name = sanitize_filename(unicodedata.normalize("NFC", filename), platform="universal").rstrip(". ")
+    if len(name) > NAME_LENGTH:
+        _stem, dot, suffix = name.rpartition(".")
+        keep = f"{dot}{suffix}" if dot and len(suffix) <= 5 else ""  # the type's suffix, which opens the file
+        name = name[: NAME_LENGTH - len(keep)].rstrip(". ") + keep
+    return name or "receipt"
 
 
-def ledger_row(row: Row) -> tuple[str, ...]:
-    """One claim's ledger line, from a row of `_ledger_query`."""
-    # Unpacked rather than read by name: a Row's attributes cost as much again as the rest of the line.
-    claim_id, session_id, status, approved_at, paid_at, payment_reference, total, mentor, approved_by, sha256 = row
-    return (
-        claim_reference(claim_id, session_id),
-        text_cell(mentor),
-        session_id,
-        status,
-        approved_at.isoformat() if approved_at else "",
-        text_cell(approved_by) if approved_by else "",
-        paid_at.isoformat() if paid_at else "",
-        text_cell(payment_reference or ""),
-        str(total),
-        sha256 or "",
-    )
+def _receipts_of(entries: list[ledger.Entry]) -> dict[int, list]:
+    """The receipts of these claims, each claim's in the order its expenses cite them: one query a batch.
 
-
-def _ledger_query(query: Select) -> Select:
-    """The selected claims (the caller's filters and order) as plain rows of what the ledger shows,
-    in the order `ledger_row` unpacks them.
-
-    Columns, not Claim objects: building a thousand ORM objects with their people and document
-    took longer than reading the PDFs.
+    Only the mentor's own uploads, as everywhere (claim_pages.receipts_of): the workflow accepted no other ids.
     """
-    mentor, approver = aliased(User), aliased(User)
-    return (
-        query.with_only_columns(
-            Claim.id,
-            Claim.session_id,
-            Claim.status,
-            Claim.approved_at,
-            Claim.paid_at,
-            Claim.payment_reference,
-            Claim.total,
-            mentor.name.label("mentor"),
-            approver.name.label("approved_by"),
-            ClaimDocument.sha256,
-        )
-        # Aliases: the auditor's query may join the mentor already, for its filters and sorting.
-        .join(mentor, Claim.mentor_id == mentor.id)
-        .outerjoin(approver, Claim.approved_by_id == approver.id)
-        .outerjoin(ClaimDocument, ClaimDocument.claim_id == Claim.id)
-        .execution_options(yield_per=BATCH)
-    )
+    wanted = {rid for e in entries for rid in e.receipt_ids}
+    if not wanted:
+        return {}
+    rows = db.session.connection().execute(_RECEIPTS.where(_receipts.c.id.in_(wanted)))
+    found = {row.id: row for row in rows}
+    return {
+        e.claim_id: [found[rid] for rid in e.receipt_ids if rid in found and found[rid].owner_id == e.mentor_id]
+        for e in entries
+    }
 
 
 class _Spool(io.BytesIO):
@@ -122,6 +100,14 @@ class _Spool(io.BytesIO):
         return data
 
 
+def _read(store: ContentStore, sha256: str) -> bytes | None:
+    """A stored file's bytes; None once the retention period has removed it (the ledger keeps its hash)."""
+    try:
+        return store.read(sha256)
+    except FileNotFoundError:
+        return None
+
+
 def _member(name: str, stamp: tuple[int, ...], compress_type: int = zipfile.ZIP_STORED) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, stamp)
     info.external_attr = MEMBER_ATTR
@@ -129,42 +115,52 @@ def _member(name: str, stamp: tuple[int, ...], compress_type: int = zipfile.ZIP_
     return info
 
 
-def zip_of(query: Select, created: datetime | None = None) -> Iterator[bytes]:
-    """The ZIP as a stream of bytes: one PDF per claim, then `ledger.csv` of the same claims.
-
-    Close the stream (the WSGI server does) if it is not read to the end: that closes the query too.
-    """
+def zip_of(query: Select, locale: str = "fi", created: datetime | None = None) -> Iterator[bytes]:
+    """The ZIP of the claims `query` selects (its filters and order) as a stream of bytes; the office's
+    ledger in `locale`. Close the stream (the WSGI server does) if it is not read to the end: that
+    closes the query too."""
     # ZIP times are local times without a zone: the auditors' own, Helsinki.
     stamp = (created or utcnow()).astimezone(HELSINKI).timetuple()[:6]
-    ledger = io.StringIO()
-    # A BOM so that spreadsheet programs open the UTF-8 names (Ääninen) correctly.
-    ledger.write("\ufeff")
-    writer = csv.writer(ledger)
-    writer.writerow(LEDGER_COLUMNS)
+    office, data = ledger.office_writer(locale), ledger.data_writer()
+    manifest = io.StringIO()
     spool = _Spool()
-    store = document_store()
-    rows = db.session.execute(_ledger_query(query))
+    documents, receipts = document_store(), receipt_store()
+    rows = db.session.execute(ledger.query(query))
+
+    def add(name: str, content: bytes, sha256: str) -> None:
+        # Stored, not deflated: PDFs' streams and JPEGs are compressed already, so deflating them again
+        # costs most of the export's time for a percent or two.
+        archive.writestr(_member(name, stamp), content)
+        manifest.write(f"{sha256}  {name}\n")
+
+    def add_text(name: str, text: str) -> None:
+        content = text.encode()
+        # The fastest level: a ledger still shrinks to a third (against 30 % at the default level), in half the time.
+        archive.writestr(_member(name, stamp, zipfile.ZIP_DEFLATED), content, compresslevel=1)
+        manifest.write(f"{hashlib.sha256(content).hexdigest()}  {name}\n")
+
     try:
         # ZIP64 records are added where sizes, offsets or the number of members need them (allowZip64).
         with zipfile.ZipFile(spool, "w") as archive:
-            for row in rows:
-                line = ledger_row(row)
-                writer.writerow(line)
-                reference, sha256 = line[0], line[-1]
-                if not sha256:
-                    continue
-                try:
-                    data = store.read(sha256)
-                except FileNotFoundError:
-                    continue  # removed after its retention period; the ledger still carries its hash
-                # Stored, not deflated: a PDF's streams are compressed already, so deflating it again
-                # costs most of the export's time for a percent or two.
-                archive.writestr(_member(f"{reference}.pdf", stamp), data)
-                yield spool.take()
-            # The fastest level: the ledger still shrinks to a third (against 30 % at the default level),
-            # in half the time.
-            archive.writestr(_member("ledger.csv", stamp, zipfile.ZIP_DEFLATED), ledger.getvalue(), compresslevel=1)
-        yield spool.take()  # the ledger and the central directory
+            for batch in rows.partitions():
+                entries = [ledger.entry(row) for row in batch]
+                receipts_of = _receipts_of(entries)
+                for entry in entries:
+                    office.write(entry.values)
+                    data.write(entry.values)
+                    folder = entry.reference
+                    # The store names each file by its SHA-256, so the manifest takes the hash from the
+                    # database: a file changed on disk then fails `sha256sum -c`, as it should.
+                    if entry.pdf_sha256 and (content := _read(documents, entry.pdf_sha256)) is not None:
+                        add(f"{folder}/{folder}.pdf", content, entry.pdf_sha256)
+                    for number, receipt in enumerate(receipts_of.get(entry.claim_id, ()), start=1):
+                        if (content := _read(receipts, receipt.sha256)) is not None:
+                            add(f"{folder}/{safe_name(number, receipt.filename)}", content, receipt.sha256)
+                    yield spool.take()
+            add_text("ledger.csv", office.take())
+            add_text("ledger-data.csv", data.take())
+            archive.writestr(_member(MANIFEST, stamp, zipfile.ZIP_DEFLATED), manifest.getvalue(), compresslevel=1)
+        yield spool.take()  # the ledgers, the manifest and the central directory
     finally:
         # yield_per keeps a server-side cursor open on PostgreSQL; a download stopped halfway (the
         # browser went away) closes this generator, and the cursor must not outlive it.

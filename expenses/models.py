@@ -123,7 +123,8 @@ class Claim(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    session_id: Mapped[str] = mapped_column(String(20))
+    # `field`: the name the claim document gives it, for a refusal of text too long (expenses.text).
+    session_id: Mapped[str] = mapped_column(String(20), info={"field": "session"})
     status: Mapped[str] = mapped_column(String(20), default="draft")
     body: Mapped[dict] = mapped_column(JSON)
     # The decision (DESIGN.md section 4) in the claim's `language`: the record, which the PDF embeds.

@@ -1,15 +1,18 @@
 """E-mail to mentors and finance, sent only after the transaction that caused it commits.
 
-Messages are queued on the database session; a commit sends them, a rollback forgets them. With
-no SMTP server configured (development) they are written to the log instead.
+Messages are queued on the database session (`send`, the one way mail leaves); a commit sends them,
+a rollback forgets them. With no SMTP server configured (development) they are written to the log
+instead. Mail never blocks what it reports: a message that cannot be written or sent is logged.
 """
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from datetime import timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, url_for
@@ -54,17 +57,40 @@ def _queue(message: EmailMessage) -> None:
     session.info.setdefault(OUTBOX, []).append(_Queued(transaction, message))
 
 
+# Control characters and line breaks: never in a header, whatever a name held before names were checked.
+_NOT_IN_A_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(_NOT_IN_A_HEADER.sub(" ", text).split())
+
+
 def _message(to: User, subject: str, body: str, language: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
-    message["To"] = formataddr((to.name, to.email))
-    message["Subject"] = subject
+    # headerregistry quotes and encodes the name itself; the address is parsed, so it cannot add headers.
+    message["To"] = Address(display_name=_one_line(to.name), addr_spec=to.email)
+    message["Subject"] = _one_line(subject)
     message["Message-ID"] = make_msgid(domain=current_app.config["MAIL_SENDER"].rpartition("@")[2] or None)
     # Tells auto-responders not to answer: nobody reads the sender's mailbox.
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(body)
     message["Content-Language"] = language  # after set_content, which drops Content-* headers
     return message
+
+
+def send(to: User, subject: str, body: str, language: str) -> None:
+    """Queue a mail to the user, sent when the current transaction commits.
+
+    A message that cannot be written (an address the mail library refuses, say) is logged and left out:
+    the change it reports stands, and mail must never be what stops a decision.
+    """
+    try:
+        message = _message(to, subject, body, language)
+    except Exception:
+        current_app.logger.exception("A mail to user %s could not be written; it is not sent", to.id)
+        return
+    _queue(message)
 
 
 def _link(endpoint: str, **values: object) -> str:
@@ -113,7 +139,7 @@ def claim_changed(claim: Claim, action: str) -> None:
         if link:
             lines += ["", link]
         lines += ["", _("This message was sent automatically; please do not reply to it.")]
-    _queue(_message(mentor, subject, "\n".join(lines), language))
+    send(mentor, subject, "\n".join(lines), language)
 
 
 def waiting_claims(days: int) -> list[Claim]:
@@ -167,7 +193,7 @@ def remind_finance() -> int:
             link = _link("review.index")
             if link:
                 lines += ["", link]
-        _queue(_message(officer, subject, "\n".join(lines), language))
+        send(officer, subject, "\n".join(lines), language)
     now = utcnow()
     for claim in waiting:
         claim.waiting_notified_at = now
@@ -210,7 +236,7 @@ def _send(app: Flask, messages: list[EmailMessage]) -> list[EmailMessage]:
             for message in messages:
                 try:
                     smtp.send_message(message)
-                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused, ValueError):
                     # One refused address must not hold back the others.
                     app.logger.exception("The mail server refused %r to %s", message["Subject"], message["To"])
                     failed.append(message)
@@ -244,7 +270,13 @@ def _send_outbox(session: Session) -> None:
         return
     queued: list[_Queued] = session.info.pop(OUTBOX, None) or []
     if queued:
-        session.info[FAILED] = _send(current_app._get_current_object(), [q.message for q in queued])
+        app = current_app._get_current_object()
+        try:
+            session.info[FAILED] = _send(app, [q.message for q in queued])
+        except Exception:
+            # After the commit: raising here would answer 500 for a change that was made.
+            app.logger.exception("Sending %d notification(s) failed", len(queued))
+            session.info[FAILED] = [q.message for q in queued]
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from expenses.accounts import create_user, normalise_email
 from expenses.extensions import db
 from expenses.models import ROLES, RosterEntry, User
+from expenses.text import limit, refusal
 from rules import load_calendar
 
 DEFAULT_PROGRAMME = "hankinta-suomi-2023-2024"
@@ -112,8 +113,14 @@ def _parse(text: str, result: ImportResult) -> list[_Row]:
             problems.append(_("the name is missing"))
         if role not in ROSTER_ROLES:
             problems.append(_("the role must be mentor or actor, not %(value)r", value=role))
-        if len(name) > 200 or len(organisation) > 200:
-            problems.append(_("the name and the organisation may be at most 200 characters"))
+        for label, value, column in (
+            (_("E-mail"), email, User.email),
+            (_("Name"), name, User.name),
+            (_("Organisation"), organisation, RosterEntry.organisation),
+        ):
+            problem = refusal(value, limit=limit(column))
+            if problem:
+                problems.append(f"{label}: {problem}")
         if email in seen and not problems:
             problems.append(_("the same e-mail is already on line %(line)s", line=seen[email]))
         if problems:

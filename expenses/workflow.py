@@ -26,6 +26,7 @@ from expenses.decisions import Decided, Person, decide
 from expenses.extensions import db
 from expenses.formatting import status_name
 from expenses.models import Claim, Payment, User, utcnow
+from expenses.text import limit as text_limit
 from rules import Decision, MalformedClaim
 from rules.claim import Problem
 
@@ -142,9 +143,23 @@ def _store_decision(claim: Claim, decided: Decided) -> None:
     claim.has_warnings = any(f.severity == "warning" for f in decision.findings)
 
 
+#: Set on the session while a unit of work is open, so that the actions it is made of join it.
+_OPEN = "workflow_transaction"
+
+
 @contextmanager
-def _transaction() -> Iterator[None]:
-    """One unit of work: commit at the end; any refusal or failure rolls all of it back."""
+def transaction() -> Iterator[None]:
+    """One unit of work: commit at the end; any refusal or failure rolls all of it back.
+
+    Inside another (marking a payment batch paid is one act made of the payment of each claim) it only
+    flushes, and the outer one commits or rolls back everything together.
+    """
+    session = db.session()
+    if session.info.get(_OPEN):
+        yield
+        session.flush()
+        return
+    session.info[_OPEN] = True
     try:
         yield
         db.session.commit()
@@ -167,6 +182,8 @@ def _transaction() -> Iterator[None]:
     except Exception:
         db.session.rollback()
         raise
+    finally:
+        session.info.pop(_OPEN, None)
 
 
 def preview(body: object, mentor: Person, lang: str, claim_id: int | None = None) -> Decision:
@@ -182,7 +199,7 @@ def create(body: object, mentor: User, lang: str) -> Claim:
     duplicate = [f.to_dict() for f in decided.decision.findings if f.code == "duplicate_claim"]
     if duplicate:
         raise Ineligible(duplicate[0]["message"], findings=duplicate)
-    with _transaction():
+    with transaction():
         claim = Claim(mentor_id=mentor.id, status="draft")
         _store_decision(claim, decided)
         db.session.add(claim)
@@ -204,7 +221,7 @@ def update(claim_id: int, body: object, user: User, lang: str, version: int | No
     claim = get_claim(claim_id, user)
     _editable(claim, user, version)
     decided = _decision_of(body, user, lang, claim.id)
-    with _transaction():
+    with transaction():
         _store_decision(claim, decided)
         audit.record(claim, user, "update", claim.status)
     return claim
@@ -222,7 +239,7 @@ def submit(claim_id: int, user: User, lang: str, version: int | None = None) -> 
             _("The claim cannot be submitted until its errors are fixed."),
             findings=[f.to_dict() for f in decided.decision.findings],
         )
-    with _transaction():
+    with transaction():
         _store_decision(claim, decided)
         source = claim.status
         claim.status, claim.submitted_at, claim.status_reason = "submitted", now, None
@@ -238,8 +255,7 @@ def _officer_action(
     claim = visible(db.session.get(Claim, claim_id), user)
     if user.role != "finance":
         raise Forbidden(_("Only ministry finance can do this."))
-    if claim.mentor_id == user.id:
-        raise Forbidden(_("Nobody may handle their own claim."))
+    refuse_own_claim(claim, user)
     if claim.status not in transition.sources:
         raise WrongState(
             _("This cannot be done while the claim's status is “%(status)s”.", status=status_name(claim.status)),
@@ -248,7 +264,7 @@ def _officer_action(
     if version is not None and version != claim.version:
         raise Stale(_("The claim has changed since you opened it. Reload it and try again."))
     _check_text(transition.needs, text)
-    with _transaction():
+    with transaction():
         source = claim.status
         apply(claim)
         claim.status = transition.target
@@ -260,10 +276,16 @@ def _officer_action(
     return claim
 
 
+def refuse_own_claim(claim: Claim, user: Person) -> None:
+    """Nobody handles their own claim, in any role they have come to hold: not one claim, not in a batch."""
+    if claim.mentor_id == user.id:
+        raise Forbidden(_("Nobody may handle their own claim."))
+
+
 def _check_text(field: str | None, text: str | None) -> None:
     if field is None:
         return
-    limit = 100 if field == "reference" else 2000
+    limit = text_limit(Claim.payment_reference) if field == "reference" else 2000
     value = (text or "").strip()
     if not value or len(value) > limit:
         if value:

@@ -22,6 +22,12 @@ ROLES = ("mentor", "actor")
 _AMOUNT = re.compile(r"\d{1,7}(\.\d{1,2})?")
 _QUANTITY = re.compile(r"\d{1,6}(\.\d{1,2})?")
 
+#: Years a date of a claim may have. Outside them a date is a typing mistake, and the arithmetic of
+#: time zones and travel days would run past what a datetime holds (OverflowError) near years 1 and 9999.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+#: The longest trip the engine decides (engine.trip_too_long) and the most travel days free meals are given for.
+MAX_TRIP_DAYS = 31
+
 _TOP_FIELDS = frozenset({"session", "claimant", "trip", "free_meals", "expenses"})
 _CLAIMANT_FIELDS = frozenset({"name", "role"})
 _TRIP_FIELDS = frozenset({"start_place", "distance_km", "departure", "return"})
@@ -210,6 +216,9 @@ class _Reader:
         except ValueError:
             self.fail(where, key, _('must be a date and time such as "2023-09-22T06:00"'))
             return None
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+            self._out_of_range(where, key)
+            return None
         # Local time is Helsinki time unless the sender gave an offset. `combine` rather than
         # `replace(tzinfo=…)`: the same datetime at a quarter of the cost, on the parser's hot path.
         if moment.tzinfo is None:
@@ -222,10 +231,17 @@ class _Reader:
             self.fail(where, key, _('is required, as a date such as "2023-09-22"'))
             return None
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             self.fail(where, key, _('must be a date such as "2023-09-22"'))
             return None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            self._out_of_range(where, key)
+            return None
+        return day
+
+    def _out_of_range(self, where: str, key: str) -> None:
+        self.fail(where, key, _("must be in the years {first}–{last}"), first=FIRST_YEAR, last=LAST_YEAR)
 
 
 def _expense(reader: _Reader, data: object, where: str) -> Expense | None:
@@ -312,6 +328,8 @@ def parse_claim(data: object) -> Claim:
     free_meals: tuple[int, ...] = ()
     if not isinstance(free_meals_data, list):
         reader.fail("", "free_meals", _("must be a list of whole numbers, one per travel day"))
+    elif len(free_meals_data) > MAX_TRIP_DAYS:
+        reader.fail("", "free_meals", _("must have at most {n} numbers, one per travel day"), n=MAX_TRIP_DAYS)
     else:
         for i, meals in enumerate(free_meals_data):
             if isinstance(meals, bool) or not isinstance(meals, int) or not 0 <= meals <= 5:

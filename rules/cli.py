@@ -3,18 +3,20 @@
 python -m rules evaluate FILE.json|-      one claim; exit 0 eligible, 1 ineligible, 2 malformed
 python -m rules evaluate --jsonl          one claim per line on stdin, one decision per line out
 python -m rules sessions                  the programme calendar as a table
+python -m rules rates check [--dir DIR]   check every rates file and list the years covered
 """
 
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from rules.claim import MalformedClaim, problem
 from rules.engine import evaluate
 from rules.i18n import LANGUAGES, _, text_for
 from rules.programme import load_calendar
-from rules.rates import load_rates
+from rules.rates import RATES_DIR, check_rates, load_rates
 
 EXIT_ELIGIBLE, EXIT_INELIGIBLE, EXIT_MALFORMED = 0, 1, 2
 
@@ -88,6 +90,23 @@ def print_sessions(out: TextIO, lang: str) -> int:
     return 0
 
 
+def check_rates_files(directory: Path, out: TextIO, err: TextIO) -> int:
+    """One line per problem on `err` (exit 1); the years covered by the good files on `out`."""
+    book, problems = check_rates(directory)
+    for message in problems:
+        print(message, file=err)
+    if book.editions:
+        years = sorted(book.years)
+        print(
+            f"{directory}: years covered {', '.join(map(str, years))} (rates files in force: {len(book.editions)})",
+            file=out,
+        )
+        for rates in book.editions:
+            unconfirmed = ", ".join(rates.unconfirmed()) or "-"
+            print(f"{rates.year}  from {rates.valid_from}  {rates.ruleset}  to confirm (U): {unconfirmed}", file=out)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m rules",
@@ -109,6 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
         "per line, in order; exit 0 unless the stream cannot be read",
     )
     commands.add_parser("sessions", help="list the programme's sessions", description="Print the calendar.")
+    rates = commands.add_parser("rates", help="the yearly rates files", description="Work with the rates files.")
+    rates_commands = rates.add_subparsers(dest="rates_command", required=True)
+    check = rates_commands.add_parser(
+        "check",
+        help="check every rates file and list the years covered",
+        description="Check every rates file of the folder: one line per problem on stderr and exit 1, or "
+        "exit 0; then list the files in force (year, valid from, ruleset, figures still to confirm).",
+    )
+    check.add_argument(
+        "--dir", type=Path, default=RATES_DIR, help="the folder of rates files (default: the shipped ones)"
+    )
     return parser
 
 
@@ -117,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "sessions":
         return print_sessions(sys.stdout, args.lang)
+    if args.command == "rates":
+        return check_rates_files(args.dir, sys.stdout, sys.stderr)
     if args.jsonl:
         if args.file not in (None, "-"):
             parser.error("--jsonl reads standard input; give no file")

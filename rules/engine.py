@@ -2,12 +2,12 @@
 
 from datetime import date, timedelta
 
-from rules.claim import Claim, parse_claim
+from rules.claim import MAX_TRIP_DAYS, Claim, parse_claim
 from rules.decision import Decision, Finding, Line
 from rules.expense_lines import PER_RECEIPT, own_car, per_receipt
 from rules.i18n import Text, text_for
 from rules.night_travel import night_travel
-from rules.per_diem import meal_allowance_line, per_diem_lines, periods
+from rules.per_diem import duration, meal_allowance_line, per_diem_lines, periods
 from rules.programme import Calendar, Session, load_calendar
 from rules.rates import RateBook, load_rates
 
@@ -114,7 +114,7 @@ def evaluate(
     findings = _eligibility(claim, session, calendar, text)
     if session is not None and session.reimbursed:
         findings += _coverage(claim, session, text)
-    year_rates = rates.for_year(claim.trip.departure.year)
+    year_rates = rates.for_date(claim.trip.departure.date())
     if year_rates is None:
         findings.append(
             Finding(
@@ -124,8 +124,21 @@ def evaluate(
             )
         )
     findings += _expense_checks(claim, text)
+    if duration(claim) > timedelta(days=MAX_TRIP_DAYS):
+        # Decided no further: a programme trip lasts days, and each travel day would add lines.
+        findings.append(
+            Finding(
+                "trip_too_long",
+                "error",
+                text._(
+                    "The trip lasts over {days} days: check the departure and return dates. A trip to a "
+                    "programme session lasts a few days at most.",
+                    days=MAX_TRIP_DAYS,
+                ),
+            )
+        )
     if year_rates is None or any(
-        f.code in ("not_a_mentor", "unknown_session", "session_not_reimbursable") for f in findings
+        f.code in ("not_a_mentor", "unknown_session", "session_not_reimbursable", "trip_too_long") for f in findings
     ):
         return Decision(year_rates.ruleset if year_rates else None, (), tuple(findings))
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from expenses.models import STATUSES
 from expenses.security import MAX_ID
+from expenses.text import refusal
 from expenses.workflow import Invalid
 
 
@@ -22,7 +23,7 @@ def json_body(field: str, required: bool) -> object:
             raise _invalid(field, _("The request body is empty. Send the claim as a JSON object."))
         return {}
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
     except json.JSONDecodeError as e:
         raise _invalid(
             field,
@@ -35,6 +36,27 @@ def json_body(field: str, required: bool) -> object:
         ) from None
     except (ValueError, RecursionError):  # not UTF-8, or nested beyond reason
         raise _invalid(field, _("The request body is not valid JSON.")) from None
+    try:
+        _refuse_control_characters(data, "")
+    except RecursionError:
+        raise _invalid(field, _("The request body is not valid JSON.")) from None
+    return data
+
+
+def _refuse_control_characters(data: object, where: str) -> None:
+    """Every text of the body, keys too, may have line breaks but no other control characters."""
+    if isinstance(data, str):
+        message = refusal(data, multiline=True)
+        if message:
+            raise _invalid(where or "body", message)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            path = f"{where}.{key}" if where else key
+            _refuse_control_characters(key, path)
+            _refuse_control_characters(value, path)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _refuse_control_characters(value, f"{where}[{i}]")
 
 
 def action_body() -> dict:

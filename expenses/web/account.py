@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
@@ -12,12 +11,13 @@ from wtforms.validators import Length, Optional
 from expenses import payments, workflow
 from expenses.extensions import db
 from expenses.i18n import LANGUAGES
+from expenses.web.forms import CheckedForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 LANGUAGE_NAMES = {"fi": "Suomi", "sv": "Svenska", "en": "English"}
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(CheckedForm):
     iban = StringField(
         _l("Bank account (IBAN)"),
         validators=[Optional(), Length(max=42)],

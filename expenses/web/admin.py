@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -16,8 +15,10 @@ from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, create_user
 from expenses.extensions import db
 from expenses.formatting import ROLE_NAMES
 from expenses.models import ROLES, RosterEntry, User
+from expenses.text import limit
 from expenses.web.access import role_required
 from expenses.web.claim_pages import paginate
+from expenses.web.forms import CheckedForm
 from expenses.web.validators import plain
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,13 +34,17 @@ def _strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class UserForm(FlaskForm):
+class UserForm(CheckedForm):
     email = EmailField(
         _l("E-mail"),
-        validators=[DataRequired(), plain(Email(message=_l("Write a whole e-mail address."))), Length(max=254)],
+        validators=[
+            DataRequired(),
+            plain(Email(message=_l("Write a whole e-mail address."))),
+            Length(max=limit(User.email)),
+        ],
         filters=[_strip],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)], filters=[_strip])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=limit(User.name))], filters=[_strip])
     role = SelectField(_l("Role"), choices=_role_choices)
     password = PasswordField(
         _l("Initial password (optional)"),
@@ -51,15 +56,15 @@ class UserForm(FlaskForm):
     )
 
 
-class RoleForm(FlaskForm):
+class RoleForm(CheckedForm):
     role = SelectField(_l("Role"), choices=_role_choices)
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(CheckedForm):
     active = HiddenField(validators=[AnyOf(["0", "1"])])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(CheckedForm):
     file = FileField(
         _l("Roster file (CSV)"),
         validators=[plain(FileRequired(message=_l("Choose the CSV file to import.")))],

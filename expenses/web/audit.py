@@ -1,23 +1,27 @@
-"""Pages of the auditor: approved and paid claims, filtered and sorted, each with its full audit trail."""
+"""Pages of the auditor: approved and paid claims, filtered and sorted, with their audit trails and exports."""
 
+import tempfile
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request, send_file, stream_with_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy import Select, func, or_, select
-from wtforms import DateField, DecimalField, SelectField, StringField
+from sqlalchemy import Select, func, select
+from wtforms import DecimalField, SelectField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
-from expenses import exports, workflow
+from expenses import exports, ledger, workflow
 from expenses.decisions import localised
+from expenses.extensions import db
 from expenses.formatting import STATUS_NAMES, language
 from expenses.models import Claim, User, utcnow
 from expenses.web.access import role_required
 from expenses.web.claim_pages import claims_page, receipts_of, session_label, template_helpers, trail_of
+from expenses.web.forms import CheckedForm
+from expenses.web.search import LocalDateField, matching, search_field
+from expenses.web.validators import within_years
 from rules import load_calendar
 from rules.programme import HELSINKI
 
@@ -26,6 +30,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 #: What an auditor sees: money the state has committed to or paid.
 VISIBLE = ("approved", "paid")
 PAGE_SIZE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 SORTS = {
     "approved": (_l("Approval date"), Claim.approved_at),
@@ -45,17 +50,17 @@ class LocalDecimalField(DecimalField):
         super().process_formdata(valuelist)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(CheckedForm):
     """The auditor's search. A GET form: it changes nothing, so it needs no CSRF token and can be bookmarked."""
 
     class Meta:
         csrf = False
 
+    q = search_field()
     session = SelectField(_l("Session"), validators=[Optional()])
-    mentor = StringField(_l("Mentor's name"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
-    approved_from = DateField(_l("Approved from"), validators=[Optional()])
-    approved_to = DateField(_l("Approved until"), validators=[Optional()])
+    approved_from = LocalDateField(_l("Approved from"), validators=[Optional(), within_years])
+    approved_to = LocalDateField(_l("Approved until"), validators=[Optional(), within_years])
     amount_min = LocalDecimalField(_l("Total at least (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     amount_max = LocalDecimalField(_l("Total at most (€)"), places=2, validators=[Optional(), NumberRange(min=0)])
     sort = SelectField(_l("Sort by"), validators=[Optional()])
@@ -70,7 +75,7 @@ class FilterForm(FlaskForm):
         self.sort.choices = [(key, label) for key, (label, _column) in SORTS.items()]
         self.order.choices = [("desc", _l("Descending")), ("asc", _l("Ascending"))]
 
-    def validate_approved_to(self, field: DateField) -> None:
+    def validate_approved_to(self, field: LocalDateField) -> None:
         if field.data and self.approved_from.data and field.data < self.approved_from.data:
             raise ValidationError(_("The end date is before the start date."))
 
@@ -86,7 +91,7 @@ def _local_start(day: date) -> datetime:
 def _filtered(form: FilterForm) -> Select:
     """The claims the filters ask for; dates are Helsinki days, the end date included."""
     query = select(Claim).where(Claim.status.in_(VISIBLE))
-    term = (form.mentor.data or "").strip()
+    term = (form.q.data or "").strip()
     if term or form.sort.data == "mentor":
         # Only then: without the mentor, counting and ordering the list read nothing but an index.
         query = query.join(User, Claim.mentor_id == User.id)
@@ -94,13 +99,7 @@ def _filtered(form: FilterForm) -> Select:
         query = query.where(Claim.status == form.status.data)
     if form.session.data:
         query = query.where(Claim.session_id == form.session.data)
-    if term:
-        # SQLite's lower() knows only ASCII, so "Åsa" is also looked for exactly as typed.
-        query = query.where(
-            or_(
-                func.lower(User.name).contains(term.lower(), autoescape=True), User.name.contains(term, autoescape=True)
-            )
-        )
+    query = matching(query, term)
     if form.approved_from.data:
         query = query.where(Claim.approved_at >= _local_start(form.approved_from.data))
     if form.approved_to.data:
@@ -133,19 +132,70 @@ def index():
     return render_template("audit/index.html", form=form, page=page, searched=bool(request.args))
 
 
-@bp.route("/export.zip")
-@role_required("auditor")
-def export():
-    """The claims the filters select, as one ZIP of their PDFs with a CSV ledger, streamed."""
+def _selection() -> Select:
+    """The claims the list's filters select, for an export; bad filters are the page's to explain."""
     form = FilterForm(formdata=request.args)
     if not form.validate():
         abort(400)
-    stamp = utcnow().astimezone(HELSINKI).strftime("%Y%m%d-%H%M")
+    return _filtered(form)
+
+
+def _file_name(name: str, extension: str) -> str:
+    """A download's name with its moment: claims-20240423-1015.zip."""
+    return f"{name}-{utcnow().astimezone(HELSINKI):%Y%m%d-%H%M}.{extension}"
+
+
+def _download(name: str, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{_file_name(name, extension)}"'}
+
+
+@bp.route("/export.zip")
+@role_required("auditor")
+def export():
+    """The selected claims' PDFs and receipts with the ledgers and a manifest, as one ZIP, streamed."""
     return Response(
-        stream_with_context(exports.zip_of(_filtered(form))),
+        stream_with_context(exports.zip_of(_selection(), language())),
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="claims-{stamp}.zip"'},
+        headers=_download("claims", "zip"),
     )
+
+
+@bp.route("/ledger.csv")
+@role_required("auditor")
+def ledger_csv():
+    """The ledger as the office opens it: the reader's language, ';' and decimal commas in fi and sv."""
+    rows = db.session.execute(ledger.query(_selection()))
+    return Response(
+        stream_with_context(ledger.stream_csv(ledger.office_writer(language()), rows)),
+        mimetype="text/csv",
+        headers=_download("ledger", "csv"),
+    )
+
+
+@bp.route("/ledger-data.csv")
+@role_required("auditor")
+def ledger_data():
+    """The ledger for integrations: English column names, ',', decimal points, ISO 8601 (README)."""
+    rows = db.session.execute(ledger.query(_selection()))
+    return Response(
+        stream_with_context(ledger.stream_csv(ledger.data_writer(), rows)),
+        mimetype="text/csv",
+        headers=_download("ledger-data", "csv"),
+    )
+
+
+@bp.route("/ledger.xlsx")
+@role_required("auditor")
+def ledger_xlsx():
+    """The ledger as an Excel workbook: numbers as numbers in euros, times as times."""
+    rows = db.session.execute(ledger.query(_selection()))
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it when the response is done
+    try:
+        ledger.write_xlsx(rows, language(), out)
+    finally:
+        rows.close()
+    out.seek(0)
+    return send_file(out, XLSX, as_attachment=True, download_name=_file_name("ledger", "xlsx"), max_age=0)
 
 
 @bp.route("/claims/<int:claim_id>")

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from expenses.accounts import MIN_PASSWORD_LENGTH, find_user, set_password, verify_password
 from expenses.extensions import db, limiter
 from expenses.security import account_limit, address_limit, login_account_key, login_failed
+from expenses.web.forms import CheckedForm
 
 bp = Blueprint("auth", __name__)
 
@@ -25,7 +25,7 @@ HOMES = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(CheckedForm):
     email = EmailField(
         _l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address.")), Length(max=254)]
     )
@@ -34,7 +34,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(CheckedForm):
     current = PasswordField(
         _l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))]
     )
@@ -113,6 +113,12 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Ended on the server, not only in this browser: the session's id carries the account's generation
+        # (User.get_id), so moving it on makes a copy of the cookie sign nobody in. It signs out everywhere.
+        user = current_user._get_current_object()
+        user.session_epoch = (user.session_epoch or 0) + 1
+        db.session.commit()
     logout_user()
     _fresh_session()
     flash(_("You have signed out."), "info")

@@ -15,7 +15,6 @@ from flask import request
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
@@ -37,7 +36,8 @@ from expenses import receipts
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import Receipt, User
-from rules.claim import Problem
+from expenses.web.forms import CheckedForm
+from rules.claim import MAX_TRIP_DAYS, Problem
 
 EXPENSE_TYPES = (
     ("public_transport", _l("Public transport (train, bus, tram, flight, ferry)")),
@@ -118,7 +118,7 @@ class FreeMealsField(StringField):
         parts = [p for p in re.split(r"[,;\s]+", (valuelist[0] if valuelist else "") or "") if p]
         if not all(p.isascii() and p.isdigit() for p in parts):
             raise ValueError(_("Write whole numbers separated by commas, such as 0, 2."))
-        if len(parts) > 60:
+        if len(parts) > MAX_TRIP_DAYS:  # the engine decides trips of at most this many days
             raise ValueError(_("Give at most one number per travel day."))
         self.data = [int(p) for p in parts]
 
@@ -173,7 +173,7 @@ class ExpenseForm(Form):
         )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(CheckedForm):
     """The whole claim: the session (new claims only), the trip, free meals and the expense rows."""
 
     session = RadioField(_l("Session"), choices=[], validate_choice=False)

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, render_template, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from expenses import documents, workflow
 from expenses.web.access import role_required
+from expenses.web.forms import CheckedForm
 
 bp = Blueprint("documents", __name__)
 
@@ -25,7 +25,7 @@ def _summary_helpers() -> dict:
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(CheckedForm):
     file = FileField(
         _l("PDF to check"),
         validators=[FileRequired(message=_l("Choose the PDF file to check."))],

@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import StringField
@@ -16,13 +15,14 @@ from expenses.extensions import db
 from expenses.models import Claim, PaymentBatch
 from expenses.security import whole_number
 from expenses.web.access import role_required
+from expenses.web.forms import CheckedForm
 from expenses.web.validators import plain
 
 bp = Blueprint("payments", __name__, url_prefix="/finance/payments")
 bp.add_app_template_filter(payments.grouped_iban, "iban")
 
 
-class PaidForm(FlaskForm):
+class PaidForm(CheckedForm):
     reference = StringField(
         _l("Payment reference"),
         validators=[plain(DataRequired(message=_l("Write the bank's reference of the payment."))), Length(max=100)],
@@ -41,13 +41,13 @@ def index():
         .limit(500)
     ).all()
     batches = db.session.scalars(select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)).all()
-    return render_template("payments/index.html", waiting=waiting, batches=batches, form=FlaskForm(), paid=PaidForm())
+    return render_template("payments/index.html", waiting=waiting, batches=batches, form=CheckedForm(), paid=PaidForm())
 
 
 @bp.post("/")
 @role_required("finance")
 def create():
-    form = FlaskForm()
+    form = CheckedForm()
     if not form.validate_on_submit():
         abort(400)
     ids = [n for v in request.form.getlist("claim") if (n := whole_number(v)) is not None]

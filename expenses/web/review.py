@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -19,6 +18,7 @@ from expenses.security import whole_number
 from expenses.web import queues
 from expenses.web.access import role_required
 from expenses.web.claim_pages import claims_page, receipts_of, template_helpers, trail_of
+from expenses.web.forms import CheckedForm
 from expenses.web.validators import plain
 
 bp = Blueprint("review", __name__, url_prefix="/finance")
@@ -29,7 +29,7 @@ HANDLED = ("returned", "rejected", "paid")
 PAGE_SIZE = 50
 
 
-class ActionForm(FlaskForm):
+class ActionForm(CheckedForm):
     """An action on one claim; the version it was shown at travels with it, so a stale page cannot win."""
 
     version = HiddenField(validators=[InputRequired()])
@@ -140,7 +140,7 @@ def decide(action: str):
     return redirect(url_for("review.index", queue=queue.id))
 
 
-def _forms_for(claim: Claim, submitted: tuple[str, FlaskForm] | None = None) -> dict[str, FlaskForm]:
+def _forms_for(claim: Claim, submitted: tuple[str, CheckedForm] | None = None) -> dict[str, CheckedForm]:
     """The action forms the claim's state allows, each carrying the version the officer sees."""
     forms = {}
     for action, transition in workflow.TRANSITIONS.items():
@@ -154,7 +154,7 @@ def _forms_for(claim: Claim, submitted: tuple[str, FlaskForm] | None = None) -> 
     return forms
 
 
-def _show(claim: Claim, submitted: tuple[str, FlaskForm] | None = None, problem: str | None = None, status=200):
+def _show(claim: Claim, submitted: tuple[str, CheckedForm] | None = None, problem: str | None = None, status=200):
     return (
         render_template(
             "review/show.html",

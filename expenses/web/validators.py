@@ -2,8 +2,11 @@
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
+
+from rules.claim import FIRST_YEAR, LAST_YEAR
 
 
 def plain(validator: Callable) -> Callable:
@@ -23,3 +26,10 @@ def plain(validator: Callable) -> Callable:
 
     check.field_flags = getattr(validator, "field_flags", {})  # keeps e.g. `required` on the input
     return check
+
+
+def within_years(form: Form, field: Field) -> None:
+    """A date of the years the rules engine knows (rules.claim): year 1 or 9999 is a typing mistake, and
+    working out its Helsinki day in UTC would run past what a datetime holds."""
+    if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+        raise ValidationError(_("Enter a date in the years %(first)s–%(last)s.", first=FIRST_YEAR, last=LAST_YEAR))

@@ -104,9 +104,9 @@ def visits(role: str, w: dict) -> list[Visit]:
     if role == "auditor":
         return [
             Visit("front page (approved claims)", "/"),
-            Visit("filtered", "/audit/?mentor=mentori&status=paid&sort=total&order=asc"),
+            Visit("filtered", "/audit/?q=mentori&status=paid&sort=total&order=asc"),
             Visit("filters with mistakes", "/audit/?approved_from=eilen&amount_min=-5"),
-            Visit("nothing found", "/audit/?mentor=nobody"),
+            Visit("nothing found", "/audit/?q=nobody"),
             Visit("paid claim", f"/audit/claims/{c['paid']}"),
             Visit("check a PDF", "/verify"),
             Visit("check a PDF: not genuine", act=_verify_a_stranger),

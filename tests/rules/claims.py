@@ -55,7 +55,7 @@ def allowances(document: dict) -> tuple[list[Line], list[Finding]]:
     not cover a session), so they call the engine's parts directly with the shipped rates.
     """
     parsed = parse_claim(document)
-    rates = load_rates().for_year(parsed.trip.departure.year)
+    rates = load_rates().for_date(parsed.trip.departure.date())
     assert rates is not None
     text = text_for("en")
     trip_periods = periods(parsed)

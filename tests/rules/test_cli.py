@@ -160,3 +160,28 @@ def test_real_process_jsonl_over_the_shared_examples():
     totals = [json.loads(line)["total"] for line in done.stdout.splitlines()]
     expected = [json.loads(p.with_name(p.name.replace(".claim.", ".expected.")).read_text())["total"] for p in claims]
     assert totals == expected
+
+
+def test_rates_check_lists_the_years_covered(capsys):
+    status, out, err = run(capsys, ["rates", "check"])
+    assert status == 0 and err == ""
+    assert "years covered 2023, 2024, 2025, 2026 (rates files in force: 4)" in out.splitlines()[0]
+    assert "2026  from 2026-01-01  fi-state-2026  to confirm (U): meal_allowance, night_travel" in out
+
+
+def test_rates_check_says_each_problem_and_exits_1(tmp_path, capsys):
+    good = (ROOT / "rules" / "rates" / "fi-state-2024.toml").read_text()
+    (tmp_path / "fi-state-2024.toml").write_text(good)
+    (tmp_path / "fi-state-2025.toml").write_text(
+        good.replace("year = 2024", "year = 2025")
+        .replace('"fi-state-2024"', '"fi-state-2025"')
+        .replace('value = "51.00"', 'value = "0"')
+        .replace('unit = "EUR/km"', 'unit = "EUR"', 1)
+    )
+    status, out, err = run(capsys, ["rates", "check", "--dir", str(tmp_path)])
+    assert status == 1
+    assert err.splitlines() == [
+        "fi-state-2025.toml: figure per_diem_full must be positive",
+        "fi-state-2025.toml: figure car_per_km must be in EUR/km",
+    ]
+    assert "years covered 2024 (rates files in force: 1)" in out  # the good file is still listed

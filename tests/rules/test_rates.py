@@ -3,13 +3,24 @@
 import json
 import re
 import tomllib
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from rules import evaluate
-from rules.rates import FIGURES, RATES_DIR, SOURCE_KEYS, THRESHOLDS, RateBook, RatesError, load_rates, read_rates
+from rules.rates import (
+    FIGURES,
+    RATES_DIR,
+    SOURCE_KEYS,
+    THRESHOLDS,
+    RateBook,
+    RatesError,
+    check_rates,
+    load_rates,
+    read_rates,
+)
 from tests.rules.claims import KICKOFF, claim, codes
 
 ADOPTED = {  # the figures of "Adopted interpretation" 1 and 8 of docs/rules-reference.md
@@ -102,7 +113,7 @@ def test_figures_and_thresholds_are_the_adopted_ones(year):
 
 
 def test_a_trip_in_a_year_without_rates_is_a_clear_error():
-    only_2024 = RateBook({2024: load_rates().for_year(2024)})
+    only_2024 = RateBook([load_rates().for_year(2024)])
     decision = evaluate(claim("2023-09-22T06:00", "2023-09-22T21:30", session=KICKOFF), rates=only_2024)
     assert codes(decision, "error") == ["rates_unavailable"]
     assert not decision.eligible and decision.to_dict()["total"] == "0.00" and decision.lines == ()
@@ -222,3 +233,114 @@ def test_a_new_year_is_a_new_file(tmp_path, shipped):
     book = read_rates(tmp_path)
     assert book.for_year(2025).amount("per_diem_full") == Decimal("53.00")
     assert book.for_year(2024) is None
+
+
+# -- a change within a year: valid_from ---------------------------------------------------------
+
+
+@pytest.fixture
+def mid_year(tmp_path, shipped):
+    write_rates(tmp_path, shipped)
+    changed = json.loads(json.dumps(shipped)) | {"ruleset": "fi-state-2024-07", "valid_from": date(2024, 7, 1)}
+    changed["figures"]["car_per_km"]["value"] = "0.60"
+    write_rates(tmp_path, changed, "fi-state-2024-07.toml")
+    return tmp_path
+
+
+def test_a_file_without_valid_from_is_in_force_from_1_january(tmp_path, shipped):
+    write_rates(tmp_path, shipped)
+    book = read_rates(tmp_path)
+    assert book.for_year(2024).valid_from == date(2024, 1, 1)
+    assert book.for_date(date(2024, 1, 1)).ruleset == "fi-state-2024"
+    assert book.for_date(date(2023, 12, 31)) is None
+
+
+def test_the_file_in_force_on_the_trip_date_is_picked(mid_year):
+    book = read_rates(mid_year)
+    assert book.for_date(date(2024, 6, 30)).amount("car_per_km") == Decimal("0.57")
+    assert book.for_date(date(2024, 7, 1)).amount("car_per_km") == Decimal("0.60")
+    assert book.for_date(date(2024, 12, 31)).ruleset == "fi-state-2024-07"
+    assert book.for_year(2024).ruleset == "fi-state-2024"  # the year's file from 1 January
+    assert sorted(book.years) == [2024]
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "ruleset", "km_total"), [(24, "fi-state-2024", "57.00"), (23, "fi-state-2024-04", "60.00")]
+)
+def test_the_engine_decides_with_the_file_in_force_on_the_departure_day(
+    tmp_path, shipped, valid_from, ruleset, km_total
+):
+    write_rates(tmp_path, shipped)
+    changed = json.loads(json.dumps(shipped)) | {"ruleset": "fi-state-2024-04", "valid_from": date(2024, 4, valid_from)}
+    changed["figures"]["car_per_km"]["value"] = "0.60"
+    write_rates(tmp_path, changed, "fi-state-2024-04.toml")
+    document = claim(expenses=[{"type": "own_car", "date": "2024-04-23", "km": "100"}])  # the closing session
+    decision = evaluate(document, rates=read_rates(tmp_path))
+    assert decision.ruleset == ruleset
+    assert [str(line.amount) for line in decision.lines if line.rule == "travel.own-car"] == [km_total]
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "message"),
+    [
+        ("2024-07-01", "valid_from must be a date such as 2026-07-01 (without quotes)"),
+        (date(2025, 7, 1), "valid_from 2025-07-01 is not in the file's year 2024"),
+    ],
+)
+def test_bad_valid_from(tmp_path, shipped, valid_from, message):
+    shipped["valid_from"] = valid_from
+    write_rates(tmp_path, shipped)
+    with pytest.raises(RatesError, match=re.escape(f"fi-state-2024.toml: {message}")):
+        read_rates(tmp_path)
+
+
+def test_a_year_must_start_on_1_january(tmp_path, shipped):
+    shipped["valid_from"] = date(2024, 3, 1)
+    write_rates(tmp_path, shipped)
+    with pytest.raises(
+        RatesError, match="year 2024 has no rates file valid from 1 January; its first is valid from 2024-03-01"
+    ):
+        read_rates(tmp_path)
+
+
+def test_two_files_with_one_ruleset_name(tmp_path, shipped):
+    write_rates(tmp_path, shipped, "a.toml")
+    write_rates(tmp_path, shipped | {"valid_from": date(2024, 7, 1)}, "b.toml")
+    with pytest.raises(RatesError, match=re.escape("b.toml: ruleset fi-state-2024 is already the name of a.toml")):
+        read_rates(tmp_path)
+
+
+# -- every problem at once ----------------------------------------------------------------------
+
+
+def test_every_problem_of_every_file_is_listed(tmp_path, shipped):
+    broken = json.loads(json.dumps(shipped))
+    broken["figures"]["car_per_km"]["value"] = "-1"
+    broken["figures"]["meal_allowance"]["confidence"] = "sure"
+    broken["figures"]["night_travel"]["url"] = "kirjanpito.fi"
+    broken["figures"]["per_diem_ful"] = broken["figures"].pop("per_diem_full")
+    write_rates(tmp_path, broken)
+    (tmp_path / "fi-state-2025.toml").write_text('year = 2025\nruleset = "x\n')
+    book, problems = check_rates(tmp_path)
+    assert book.editions == ()
+    assert problems[0].startswith("fi-state-2024.toml: figure per_diem_full is missing")
+    assert set(problems[1:-1]) == {
+        "fi-state-2024.toml: figure meal_allowance has confidence 'sure': use one of H, M, L, U",
+        "fi-state-2024.toml: figure car_per_km must be positive",
+        "fi-state-2024.toml: figure night_travel url must be a web address (https://…)",
+        "fi-state-2024.toml: figure per_diem_ful is not one the engine uses",
+    }
+    assert problems[-1].startswith("fi-state-2025.toml: is not valid TOML: ")
+    with pytest.raises(RatesError) as raised:
+        read_rates(tmp_path)
+    assert raised.value.problems == problems
+
+
+def test_a_folder_without_files(tmp_path):
+    assert check_rates(tmp_path)[1] == [f"{tmp_path}: no rates files (*.toml)"]
+    assert check_rates(tmp_path / "nowhere")[1] == [f"{tmp_path / 'nowhere'}: is not a folder"]
+
+
+def test_the_shipped_files_check_clean():
+    book, problems = check_rates(RATES_DIR)
+    assert problems == [] and len(book.editions) == len(YEARS)

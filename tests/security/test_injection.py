@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from expenses import documents, payments, workflow
@@ -91,7 +92,7 @@ def _pages(app, typed) -> dict[str, str]:
     for path in paths:
         pages[f"finance {path}"] = as_finance.get(path).get_data(as_text=True)
     as_auditor = _client(app, auditor)
-    paths = ["/audit/", "/audit/?mentor=%3Cscript%3E", "/audit/?mentor=%C3%85sa+O%27Brien"]
+    paths = ["/audit/", "/audit/?q=%3Cscript%3E", "/audit/?q=%C3%85sa+O%27Brien"]
     paths += [f"/audit/claims/{approved.id}" for approved, _r in typed["claims"].values()]
     for path in paths:
         pages[f"auditor {path}"] = as_auditor.get(path).get_data(as_text=True)
@@ -115,8 +116,8 @@ def test_typed_text_is_escaped_on_every_page_and_shown_as_typed(app, typed):
     for person in (SCRIPT_NAME, FINNISH_NAME):
         for name in ("finance /finance/payments/1", "finance /finance/handled", "auditor /audit/", "admin /admin/"):
             assert person in shown[name], (name, person)
-    assert SCRIPT_NAME in shown["auditor /audit/?mentor=%3Cscript%3E"]
-    assert FINNISH_NAME in shown["auditor /audit/?mentor=%C3%85sa+O%27Brien"]
+    assert SCRIPT_NAME in shown["auditor /audit/?q=%3Cscript%3E"]
+    assert FINNISH_NAME in shown["auditor /audit/?q=%C3%85sa+O%27Brien"]
     # The claim's own text, on the mentor's and finance's views of it.
     approved, returned = typed["claims"][SCRIPT_NAME]
     for name in (f"script /claims/{approved.id}", f"finance /finance/claims/{approved.id}"):
@@ -181,7 +182,12 @@ def test_ledger_cells_cannot_become_spreadsheet_formulas(app, typed, client):
     sign_in(client, make_user("auditor"))
     with client.get("/audit/export.zip") as answer:
         archive = zipfile.ZipFile(io.BytesIO(answer.get_data()))
-    rows = list(csv.DictReader(io.StringIO(archive.read("ledger.csv").decode("utf-8-sig"))))
-    names = {row["mentor"] for row in rows}
-    assert "'" + formula.name in names  # quoted: shown as text, never run
-    assert SCRIPT_NAME in names and FINNISH_NAME in names  # other names exactly as typed
+    for member in ("ledger.csv", "ledger-data.csv"):  # the office's (English here) and the integrations'
+        rows = list(csv.DictReader(io.StringIO(archive.read(member).decode("utf-8-sig"))))
+        names = {row.get("mentor", row.get("Mentor")) for row in rows}
+        assert "'" + formula.name in names  # quoted: shown as text, never run
+        assert SCRIPT_NAME in names and FINNISH_NAME in names  # other names exactly as typed
+    with client.get("/audit/ledger.xlsx") as answer:
+        sheet = load_workbook(io.BytesIO(answer.get_data())).active
+    cells = [cell for row in sheet.iter_rows(min_row=2, max_col=2) for cell in row if cell.value == formula.name]
+    assert cells and all(cell.data_type == "s" for cell in cells)  # a text cell, not a formula

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from expenses import notifications, workflow
 from expenses.extensions import db
 from expenses.formatting import when
-from expenses.models import Claim, utcnow
+from expenses.models import Claim, User, utcnow
 from tests.factories import car_body, make_claim, make_user
 
 
@@ -283,3 +283,36 @@ def test_reminder_is_in_the_officers_language_with_the_right_plural(app, inbox):
     text = body_of(mail)
     assert "Dessa reseräkningar har väntat på behandling i över 5 dagar:" in text
     assert f"{first.reference}  Inlämnad" in text and "268,16\u00a0€" in text and second.reference in text
+
+
+# --- names that would break headers: the decision stands, the mail goes out one line each --------------
+
+
+def _stored_as_before_names_were_checked(user, name: str) -> None:
+    """A name with a line break, written past every check, as rows stored before the check may hold."""
+    db.session.execute(User.__table__.update().where(User.__table__.c.id == user.id).values(name=name))
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_a_line_break_in_a_name_cannot_block_a_decision_or_add_a_header(app, inbox):
+    mentor = make_user("mentor", email="evil@example.fi")
+    claim = make_claim(mentor, "submitted")
+    _stored_as_before_names_were_checked(mentor, "Evil\r\nBcc: everyone@example.fi")
+    workflow.return_for_correction(claim.id, make_user("finance"), "Attach the receipt.")
+    assert db.session.get(Claim, claim.id).status == "returned"
+    (mail,) = inbox.to("evil@example.fi")
+    assert mail["To"] == '"Evil Bcc: everyone@example.fi" <evil@example.fi>'  # quoted: one name, no header
+    assert mail["Bcc"] is None and inbox.to("everyone@example.fi") == []
+
+
+def test_a_mail_that_cannot_be_written_is_logged_and_the_decision_stands(app, inbox, caplog):
+    mentor = make_user("mentor", email="odd@example.fi")
+    claim = make_claim(mentor, "submitted")
+    db.session.execute(User.__table__.update().where(User.__table__.c.id == mentor.id).values(email="not an address"))
+    db.session.commit()
+    db.session.expire_all()
+    with caplog.at_level(logging.ERROR):
+        workflow.reject(claim.id, make_user("finance"), "Not a programme session.")
+    assert db.session.get(Claim, claim.id).status == "rejected"
+    assert "could not be written" in caplog.text and inbox.mails == []

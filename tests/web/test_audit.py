@@ -28,7 +28,7 @@ def claims(app):
     checker, approver = make_user("finance"), make_user("finance")
     officers = {"checker": checker, "approver": approver}
     aino = make_user("mentor", name="Aino Aalto")
-    bertta = make_user("mentor", name="Bertta Berg")
+    bertta = make_user("mentor", name="Bertta Berg", email="bertta.berg@example.fi")
     cecilia = make_user("mentor", name="Cecilia Carlsson")
     a = make_claim(aino, "approved", **officers)  # 2024-04-23 by car: 268.16
     _approved_at(a, 2024, 5, 2, 10, 0)
@@ -57,7 +57,10 @@ def test_auditor_sees_only_approved_and_paid_claims_newest_approval_first(app, c
 
 FILTER_CASES = [
     ({"session": "2023-09-22"}, ["c", "b"]),
-    ({"mentor": "bert"}, ["b"]),  # part of the name, any case
+    ({"q": "bert"}, ["b"]),  # part of the name, any case
+    ({"q": "BERTTA.BERG@"}, ["b"]),  # part of the e-mail
+    ({"q": "REF-b"}, ["b"]),  # the reference, as quoted (filled in by the test)
+    ({"q": "  REF-b  "}, ["b"]),
     ({"status": "paid"}, ["b"]),
     ({"status": "approved"}, ["a", "c"]),
     ({"amount_min": "208,01"}, ["a", "c"]),  # a Finnish decimal comma works
@@ -67,6 +70,9 @@ FILTER_CASES = [
     ({"approved_from": "2023-10-01", "approved_to": "2023-10-05"}, ["b"]),
     ({"approved_from": "2023-10-06"}, ["a", "c"]),
     ({"approved_to": "2023-12-31"}, ["c", "b"]),
+    # The reader's own way of writing a date works too.
+    ({"approved_from": "1.10.2023", "approved_to": "05.10.2023"}, ["b"]),
+    ({"approved_from": "6.10.2023", "q": "a"}, ["a", "c"]),
 ]
 
 
@@ -74,6 +80,7 @@ def test_filters(app, claims):
     assert claims["c"].total > Decimal("208.01")  # the amount cases rely on it
     client = auditor_client(app)
     for query, expected in FILTER_CASES:
+        query = {k: v.replace("REF-b", claims["b"].reference) for k, v in query.items()}
         html = client.get("/audit/", query_string=query).get_data(as_text=True)
         assert _refs(html) == [claims[k].reference for k in expected], query
 
@@ -113,6 +120,8 @@ def test_pagination_keeps_the_filters(app, claims, monkeypatch):
 BAD_FILTERS = [
     ({"amount_min": "lots"}, "amount_min"),
     ({"approved_from": "31.12."}, "approved_from"),
+    ({"approved_from": "31.2.2024"}, "approved_from"),
+    ({"approved_to": "2024-13-01"}, "approved_to"),
     ({"approved_from": "2024-01-02", "approved_to": "2024-01-01"}, "approved_to"),
     ({"amount_min": "300", "amount_max": "100"}, "amount_max"),
     ({"sort": "password_hash"}, "sort"),
@@ -142,7 +151,7 @@ def test_claim_page_shows_decision_receipts_and_the_whole_trail(app):
     html = client.get(f"/audit/claims/{claim.id}").get_data(as_text=True)
 
     assert claim.reference in html and "Maija Mentori" in html and "€208.00" in html
-    assert "travel.public-transport" in html
+    assert "Public transport per receipt" in html  # the rule in words (rules/registry.py)
     assert f'href="/receipts/{receipt.id}"' in html
     trail = html[html.index('<table class="trail"') :]
     for text in (
@@ -189,3 +198,30 @@ def test_auditor_cannot_act_on_claims(app):
 def test_signed_out_visitor_is_sent_to_sign_in(client):
     answer = client.get("/audit/")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+def test_a_bad_date_says_how_to_write_one(app, claims):
+    answer = auditor_client(app).get("/audit/?approved_from=32.1.2024")
+    assert answer.status_code == 200
+    assert "Write the date as day.month.year, for example 23.4.2024" in answer.get_data(as_text=True)
+    finnish = new_client(app, "fi")
+    sign_in(finnish, make_user("auditor"))
+    assert "esimerkiksi 23.4.2024" in finnish.get("/audit/?approved_from=huomenna").get_data(as_text=True)
+
+
+def test_a_search_can_be_bookmarked_and_exported(app, claims):
+    client = auditor_client(app)
+    html = client.get("/audit/", query_string={"q": claims["b"].reference}).get_data(as_text=True)
+    assert f'value="{claims["b"].reference}"' in html  # the box shows what was searched
+    link = re.search(r'href="(/audit/ledger-data\.csv\?[^"]*)"', html)
+    assert link, "no ledger link for the search"
+    rows = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True).splitlines()
+    assert len(rows) == 2 and rows[1].startswith(claims["b"].reference)
+
+
+@pytest.mark.parametrize("path", [
+    "/audit/export.zip",
+    "/audit/ledger.csv", "/audit/ledger-data.csv", "/audit/ledger.xlsx",
+])
+def test_exports_refuse_bad_filters(app, claims, path):
+    assert auditor_client(app).get(path, query_string={"approved_from": "tomorrow"}).status_code == 400
