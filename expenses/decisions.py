@@ -15,13 +15,13 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from sqlalchemy import Row, bindparam, select
 
 from expenses.accounts import Caller
 from expenses.extensions import db
-from expenses.formatting import money
+from expenses.formatting import day, money
 from expenses.models import ACTIVE_STATUSES, Claim, User, utcnow
 from expenses.receipts import owned_receipt_ids
 from rules import Decision, Finding, MalformedClaim, evaluate, load_calendar, parse_claim
@@ -114,7 +114,7 @@ def _late(session_id: str, submitted_at: datetime | None) -> Say | None:
         return None
 
     def say() -> Finding:
-        date = format_date(session.claim_deadline, "long")
+        date = day(session.claim_deadline)
         if submitted_at is None:
             message = _(
                 "Claims for this session were due by %(date)s; if you submit now, finance sees it as late.", date=date

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.routing import BuildError
 
 from expenses.extensions import db
-from expenses.formatting import money, status_name
+from expenses.formatting import money, status_name, when
 from expenses.i18n import N_
 from expenses.models import Claim, User, utcnow
 
@@ -185,7 +185,8 @@ def remind_finance() -> int:
             )
             lines = [_("These travel claims have waited for handling over %(days)s days:", days=days), ""]
             lines += [
-                f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}"
+                f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}  "
+                + _("submitted %(when)s", when=when(c.submitted_at))
                 + (f"  ({', '.join(_warnings(c))})" if c.has_warnings else "")
                 for c in waiting
             ]

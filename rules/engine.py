@@ -61,8 +61,8 @@ def _coverage(claim: Claim, session: Session, text: Text) -> list[Finding]:
             text._(
                 "The trip must cover the session ({start}–{end} on {date}): leave before it starts and "
                 "be back after it ends.",
-                start=session.start.strftime("%H:%M"),
-                end=session.end.strftime("%H:%M"),
+                start=text.time(session.start),
+                end=text.time(session.end),
                 date=text.date(session.date),
             ),
         )

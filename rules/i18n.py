@@ -7,7 +7,7 @@ the decimal separator of the language, so explanations read naturally in each.
 
 import gettext
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -15,6 +15,7 @@ from pathlib import Path
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).parent / "locale"
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,16 @@ class Text:
         return text if self.lang == "en" else text.replace(".", ",")
 
     def date(self, value: date) -> str:
-        # Finnish and Finland-Swedish write 22.9.2023; English keeps the unambiguous ISO date.
-        return value.isoformat() if self.lang == "en" else f"{value.day}.{value.month}.{value.year}"
+        # As the service writes dates (expenses/formatting.py): 22.9.2023 in Finnish and Finland-Swedish,
+        # 22 Sep 2023 in English (the European order; no ISO text, no US order). Written out here because
+        # the engine stands alone, without Babel; tests/i18n/test_formatting.py checks both agree.
+        if self.lang == "en":
+            return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+        return f"{value.day}.{value.month}.{value.year}"
+
+    def time(self, value: time | datetime) -> str:
+        """A time of day without seconds: 10.00 in Finnish and Swedish, 10:00 in English."""
+        return f"{value:%H:%M}" if self.lang == "en" else f"{value.hour}.{value.minute:02d}"
 
 
 @cache

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from expenses.extensions import db
-from expenses.formatting import language
+from expenses.formatting import formats, language
 from expenses.models import AuditEvent, Claim, Receipt
 from rules import load_calendar
 
@@ -59,7 +59,7 @@ def _session_label(session_id: str, lang: str) -> str:
     session = load_calendar().get(session_id)
     if session is None:
         return session_id
-    return f"{session.date.isoformat()} {session.title_in(lang)}"
+    return f"{formats(lang).day(session.date)} {session.title_in(lang)}"
 
 
 def receipts_of(claim: Claim) -> list[tuple[Receipt, list[int]]]:

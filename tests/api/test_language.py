@@ -53,8 +53,8 @@ def test_refusals_are_in_the_request_language(api_as):
 # A claim saved in Finnish (make_claim), read in another language; its session's deadline has passed,
 # so once submitted it also has the service's late_claim warning.
 READ = {
-    "en": ("trip 11 h 30 min", "The claim was submitted after the deadline of June 23, 2024."),
-    "sv": ("resan 11 h 30 min", "Reseräkningen lämnades in efter tidsfristen 23 juni 2024."),
+    "en": ("trip 11 h 30 min", "The claim was submitted after the deadline of 23 Jun 2024."),
+    "sv": ("resan 11 h 30 min", "Reseräkningen lämnades in efter tidsfristen 23.6.2024."),
 }
 
 

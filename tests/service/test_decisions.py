@@ -60,10 +60,10 @@ def test_late_claim_is_a_warning_after_the_deadline(app, submitted_at, late):
         assert codes(decision)["late_claim"] == "warning"
         message = next(f.message for f in decision.findings if f.code == "late_claim")
         # The deadline is written the reader's way, never as an ISO date.
-        assert "June 23, 2024" in message and "2024-06-23" not in message
+        assert "23 Jun 2024" in message and "2024-06-23" not in message
 
 
-@pytest.mark.parametrize(("lang", "deadline"), [("fi", "23. kesäkuuta 2024"), ("sv", "23 juni 2024")])
+@pytest.mark.parametrize(("lang", "deadline"), [("fi", "23.6.2024"), ("sv", "23.6.2024")])
 def test_late_claim_names_the_deadline_in_the_readers_language(app, lang, deadline):
     submitted_at = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
     decision = decide(car_body(), make_user("mentor"), lang, submitted_at=submitted_at).decision
@@ -215,9 +215,9 @@ def test_service_findings_are_told_in_every_language(app):
     assert duplicate["en"] == f"You already have a claim for this session (number {first.id}). Open that claim instead."
     assert duplicate["fi"].startswith("Sinulla on jo matkalasku") and f"numero {first.id}" in duplicate["fi"]
     assert duplicate["sv"].startswith("Du har redan en reseräkning") and f"nummer {first.id}" in duplicate["sv"]
-    assert late["en"] == "The claim was submitted after the deadline of June 23, 2024."
-    assert "23. kesäkuuta 2024" in late["fi"]
-    assert "23 juni 2024" in late["sv"]
+    assert late["en"] == "The claim was submitted after the deadline of 23 Jun 2024."
+    assert "23.6.2024" in late["fi"]
+    assert "23.6.2024" in late["sv"]
 
 
 def test_limit_warning_is_told_in_every_language(app, limits):

@@ -3,16 +3,19 @@
 import email
 import email.policy
 import logging
+import re
 import socket
 from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask_babel import force_locale
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from expenses import notifications, workflow
 from expenses.extensions import db
+from expenses.formatting import when
 from expenses.models import Claim, User, utcnow
 from tests.factories import car_body, make_claim, make_user
 
@@ -211,6 +214,10 @@ def test_notify_waiting_reports_old_claims_once(app, inbox, runner):
     assert inbox.to(away.email) == []
     assert mail["Subject"] == "1 matkalasku on odottanut yli 3 päivää"  # the officer's language, Finnish
     assert old.reference in body_of(mail)
+    # When it was submitted, in the officer's language and Helsinki time: "lähetetty 3.12.2026 klo 10.00".
+    with app.test_request_context(), force_locale("fi"):
+        assert f"lähetetty {when(old.submitted_at)}" in body_of(mail)
+    assert re.search(r"lähetetty \d{1,2}\.\d{1,2}\.\d{4} klo \d{1,2}\.\d\d\b", body_of(mail))
     assert recent.reference not in body_of(mail)
 
     again = runner.invoke(args=["notify-waiting"])

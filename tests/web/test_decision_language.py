@@ -11,8 +11,8 @@ from tests.factories import make_claim, make_user, new_client, sign_in, train_bo
 # submitted claim also has the service's late_claim warning.
 FINNISH = ("matka 11 h 30 min", "Matkalasku lähetettiin määräajan")
 READ = {
-    "en": ("trip 11 h 30 min", "The claim was submitted after the deadline of June 23, 2024."),
-    "sv": ("resan 11 h 30 min", "Reseräkningen lämnades in efter tidsfristen 23 juni 2024."),
+    "en": ("trip 11 h 30 min", "The claim was submitted after the deadline of 23 Jun 2024."),
+    "sv": ("resan 11 h 30 min", "Reseräkningen lämnades in efter tidsfristen 23.6.2024."),
 }
 
 

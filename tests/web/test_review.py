@@ -100,7 +100,7 @@ def test_queues_show_each_claim_in_its_queue_oldest_first_with_total_and_finding
         assert all(claim.reference not in page for page in (html, to_approve, to_pay))
     row = _row(html, newer.reference)
     assert "€268.16" in row  # the stored decision's total, formatted for the (English) reader
-    assert newer.mentor.name in row and "2024-04-23" in row
+    assert newer.mentor.name in row and "23 Apr 2024 Closing meeting" in row and "2024-04-23" not in row
     # Warnings are named in words and by code, not shown by colour alone; a code never stands alone.
     assert "1 warning" in row
     assert re.search(r"The claim was submitted after the deadline of [^<]+ <code>late_claim</code>", row)
@@ -285,7 +285,8 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     html = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
 
     assert claim.reference in html and "Maija Mentori" in html and "Oulu" in html
-    assert "2023-09-22 Joint kick-off meeting" in html or "2023-09-22 Yhteinen aloitustapaaminen" in html
+    assert "22 Sep 2023 Joint kick-off meeting" in html
+    assert "22 Sep 2023, 06:00" in html and "2023-09-22T06:00" not in html  # the departure, as the reader writes it
     # The decision with its rules in words, not their codes.
     assert "Public transport per receipt" in html and "travel.public-transport" not in html
     # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
