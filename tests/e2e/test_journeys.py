@@ -212,7 +212,7 @@ def test_auditor_finds_a_claim_and_downloads_its_pdf(browser, live_server):
         expect(page).to_have_url(re.compile(r"/audit/$"))
 
     with browser.step("filter by the mentor's name and status"):
-        page.fill("#mentor", "auditoitava")
+        page.fill("#q", "auditoitava")
         page.select_option("#status", "paid")
         page.click("main form[method=get] button[type=submit]")
         rows = page.locator("#claims tbody tr")
