@@ -65,6 +65,8 @@ def test_auditor_downloads_the_filtered_selection_as_zip(client):
     answer = client.get("/audit/export.zip?status=paid")
     assert answer.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(answer.data))
-    assert sorted(archive.namelist()) == sorted(["ledger.csv", f"{paid.reference}.pdf"])
-    [row] = csv.DictReader(io.StringIO(archive.read("ledger.csv").decode("utf-8-sig")))
+    assert sorted(archive.namelist()) == sorted(
+        ["ledger.csv", "ledger-data.csv", "manifest.sha256", f"{paid.reference}/{paid.reference}.pdf"]
+    )
+    [row] = csv.DictReader(io.StringIO(archive.read("ledger-data.csv").decode("utf-8-sig")))
     assert row["reference"] == paid.reference != approved.reference
