@@ -15,7 +15,7 @@
   var addButton = document.getElementById("add-expense");
   var typeFields = JSON.parse(form.getAttribute("data-type-fields") || "{}");
   var ALWAYS = ["type", "date"];
-  var FIELDS = ["amount", "km", "passengers", "nights", "description", "reason", "receipt"];
+  var FIELDS = ["amount", "km", "passengers", "nights", "description", "reason", "sleeping_berth", "receipt"];
 
   Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
     el.hidden = false;
