@@ -292,6 +292,15 @@ def test_finance_decides_clean_claims_from_the_queue_in_one_click(browser, live_
         officer_a.locator("form[action$='/decide/check'] button[name=bulk]").click()
         expect(officer_a.locator(".flash-success")).to_contain_text("2 matkalaskua on tarkastettu")
 
+    with browser.step("officer A cannot approve from the queue what they checked"):
+        officer_a.locator("nav.tabs a[href$='queue=to-approve']").click()
+        # Only these three: the package's shared world has claims that other officers checked.
+        for claim_id in (one, two, three):
+            link = officer_a.locator(f"a[href='/finance/claims/{claim_id}']")
+            row = officer_a.locator("#to-approve tbody tr", has=link)
+            expect(row).to_have_count(1)
+            expect(row.locator("button, input[type=checkbox]")).to_have_count(0)
+            expect(row.locator(".badge")).to_contain_text("toinen virkailija hyväksyy")
 
     with browser.step("officer B approves one from its row in one click"):
         sign_in(officer_b, seed["b"], "sv")
