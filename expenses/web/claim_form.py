@@ -51,7 +51,7 @@ EXPENSE_TYPES = (
 )
 #: The claim document's fields for each expense type besides type and date (DESIGN §4).
 TYPE_FIELDS = {
-    "public_transport": ("amount", "description", "receipt"),
+    "public_transport": ("amount", "description", "sleeping_berth", "receipt"),
     "own_car": ("km", "passengers", "route"),
     "taxi": ("amount", "description", "reason", "receipt"),
     "accommodation": ("amount", "nights", "description", "receipt"),
@@ -163,6 +163,10 @@ class ExpenseForm(Form):
     )
     nights = IntegerField(
         _l("Nights (accommodation)"), validators=[Optional(), NumberRange(min=1, max=60)], render_kw={"min": 1}
+    )
+    sleeping_berth = BooleanField(
+        _l("The ticket includes a sleeping berth"),
+        description=_l("A berth is the night's rest: no night travel allowance is paid for that night."),
     )
     receipt = FileField(_l("Receipt"), description=_l("PDF, JPEG or PNG, at most 10 MB."))
     receipt_id = HiddenField()
@@ -402,6 +406,7 @@ def _expense(row: ExpenseForm) -> dict:
         "km": row.km.data,
         "passengers": row.passengers.data,
         "nights": row.nights.data,
+        "sleeping_berth": True if row.sleeping_berth.data else None,  # left out unless ticked, as before
         "reason": (row.reason.data or "").strip() or None,
         "receipt": row.receipt_id.data or None,
         "description": text or None,
@@ -434,6 +439,7 @@ def fill_from_body(form: ClaimForm, body: dict) -> None:
         row.passengers.data = expense.get("passengers")
         row.reason.data = expense.get("reason", "")
         row.nights.data = expense.get("nights")
+        row.sleeping_berth.data = expense.get("sleeping_berth") is True
         row.receipt_id.data = expense.get("receipt", "")
 
 
@@ -469,6 +475,7 @@ _EXPENSE_FIELDS = {
     "passengers": "passengers",
     "reason": "reason",
     "nights": "nights",
+    "sleeping_berth": "sleeping_berth",
     "receipt": "receipt",
 }
 _PATH = re.compile(r"(?P<head>[a-z_]+)(\[(?P<index>\d+)\])?(\.(?P<tail>[a-z_]+))?")

@@ -243,6 +243,53 @@ def test_compute_button_shows_the_decision_without_saving(browser):
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
 
 
+def night_train_rows(berth: bool) -> dict:
+    """A receipted night-train ticket (the berth box ticked or not) and a request for the night travel allowance."""
+    row = {
+        "expenses-0-type": "public_transport",
+        "expenses-0-date": "2024-04-22",
+        "expenses-0-description": "Night train Rovaniemi–Helsinki",
+        "expenses-0-amount": "89,00",
+        "expenses-0-receipt": (io.BytesIO(PDF_BYTES), "train.pdf"),
+        "expenses-1-type": "night_travel",
+        "expenses-1-date": "2024-04-22",
+    }
+    if berth:
+        row["expenses-0-sleeping_berth"] = "y"
+    return row
+
+
+NIGHT_TRIP = {"start_place": "Rovaniemi", "distance_km": "830", "departure": "2024-04-22T19:00"}
+
+
+def test_a_ticked_sleeping_berth_is_stored_and_refuses_the_night_travel_allowance(browser):
+    response = post(browser, "/claims/new", {**trip(**NIGHT_TRIP), **night_train_rows(berth=True)})
+    assert response.status_code == 302
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert claim.body["expenses"][0]["sleeping_berth"] is True
+    assert "night_travel_allowance" not in [line["kind"] for line in claim.decision["lines"]]
+    page = text(browser.get(f"/claims/{claim.id}"))
+    assert "Sleeping berth included" in page and "includes a sleeping berth" in page
+    edit = text(browser.get(f"/claims/{claim.id}/edit"))
+    assert re.search(r'<input [^>]*checked id="expenses-0-sleeping_berth"', edit)
+
+
+def test_an_unticked_sleeping_berth_is_left_out_and_the_night_is_paid(browser):
+    response = post(browser, "/claims/new", {**trip(**NIGHT_TRIP), **night_train_rows(berth=False)})
+    assert response.status_code == 302
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert "sleeping_berth" not in claim.body["expenses"][0]
+    assert "night_travel_allowance" in [line["kind"] for line in claim.decision["lines"]]
+
+
+def test_the_sleeping_berth_box_has_its_label_and_hint(browser):
+    html = text(browser.get("/claims/new"))
+    box = re.search(r'<input aria-describedby="([^"]+)" id="([^"]+sleeping_berth)"[^>]*type="checkbox"', html)
+    assert box, "no sleeping berth checkbox"
+    assert f'<label for="{box[2]}">The ticket includes a sleeping berth</label>' in html
+    assert f'id="{box[1]}">A berth is the night' in html
+
+
 # --- the live preview ---------------------------------------------------------------------------------------
 
 

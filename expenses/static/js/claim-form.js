@@ -15,11 +15,10 @@
   var addButton = document.getElementById("add-expense");
   var typeFields = JSON.parse(form.getAttribute("data-type-fields") || "{}");
   var ALWAYS = ["type", "date"];
-  var FIELDS = ["amount", "km", "passengers", "nights", "description", "reason", "receipt"];
+  var FIELDS = ["amount", "km", "passengers", "nights", "description", "reason", "sleeping_berth", "receipt"];
   // Shown only for the types that list them (the return-ticket copy, the note that meals are in the per diem).
   var LISTED_ONLY = ["copy", "meal-note"];
   var departure = form.querySelector("input[name=departure]");
-  var returnAt = form.querySelector("input[name=return_at]");
 
   Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
     el.hidden = false;
@@ -76,7 +75,7 @@
 
   form.addEventListener("input", function (event) {
     var target = event.target;
-    if (target === departure || target === returnAt) {
+    if (target === departure) {
       fillDates();
     } else if (target.closest(".f-date")) {
       target.removeAttribute("data-auto");  // a date of the mentor's own: no longer follows the trip
