@@ -42,6 +42,12 @@ EXPENSES = {
         amount=AMOUNT,
         description=TEXT,
         receipt=RECEIPT_ID,
+        sleeping_berth={
+            "type": "boolean",
+            "default": False,
+            "description": "the ticket includes a sleeping berth: no night-travel allowance for that night "
+            "(dated as a night_travel request is)",
+        },
     ),
     "own_car": _expense(
         "own_car",

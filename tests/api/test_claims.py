@@ -318,3 +318,45 @@ def test_finance_and_auditors_list_all_filtered(api_as, role):
 
 def test_unknown_status_filter_is_422(api_as):
     assert field_names(api_as(make_user("finance")).get("/claims?status=lost")) == ["status"]
+
+
+# --- the sleeping berth (R15c) ---------------------------------------------------------------
+
+
+def _night_train_body(receipt_id: str, berth: object) -> dict:
+    """Rovaniemi by night train to the closing session, asking for the night travel allowance of the night."""
+    ticket = {"type": "public_transport", "date": "2024-04-22", "description": "Night train", "amount": "89.00"}
+    return {
+        "session": "2024-04-23",
+        "trip": {
+            "start_place": "Rovaniemi",
+            "distance_km": 830,
+            "departure": "2024-04-22T19:00",
+            "return": "2024-04-23T20:30",
+        },
+        "expenses": [
+            {**ticket, "receipt": receipt_id, "sleeping_berth": berth},
+            {"type": "night_travel", "date": "2024-04-22"},
+        ],
+    }
+
+
+def test_a_sleeping_berth_refuses_the_night_travel_allowance_and_is_kept(api_as):
+    api = api_as(make_user("mentor"))
+    without = api.post("/claims/preview", json=_night_train_body(api.receipt_id(), False)).json
+    assert "night_travel_allowance" in [line["kind"] for line in without["lines"]]
+    answer = api.post("/claims", json=_night_train_body(api.receipt_id(), True))
+    assert answer.status_code == 201
+    decision = answer.json["decision"]
+    assert "night_travel_allowance" not in [line["kind"] for line in decision["lines"]]
+    (finding,) = [f for f in decision["findings"] if f["code"] == "night_travel_not_payable"]
+    assert finding["expense"] == 1 and "sleeping berth" in finding["message"]
+    assert answer.json["claim"]["expenses"][0]["sleeping_berth"] is True
+    assert api.get(f"/claims/{answer.json['id']}").json["claim"]["expenses"][0]["sleeping_berth"] is True
+
+
+def test_a_sleeping_berth_that_is_not_a_boolean_is_422(api_as):
+    api = api_as(make_user("mentor"))
+    answer = api.post("/claims/preview", json=_night_train_body(api.receipt_id(), "yes"))
+    assert answer.status_code == 422
+    assert field_names(answer) == ["expenses[0].sleeping_berth"]
