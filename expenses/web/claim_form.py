@@ -571,7 +571,9 @@ def field_errors(form: ClaimForm) -> list[tuple[str, str, str]]:
 
 
 def _messages(f: Field) -> list[str]:
-    return [e for e in (f.errors or []) if isinstance(e, str)]
+    # A field's own messages: text, or lazy text (the date fields' "Enter a date…"); a list of rows
+    # has lists and dicts of its rows' errors, which the rows report themselves.
+    return [str(e) for e in (f.errors or []) if not isinstance(e, (list, tuple, dict))]
 
 
 def has_errors(form: ClaimForm) -> bool:

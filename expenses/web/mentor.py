@@ -14,7 +14,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from expenses import payments, receipts, workflow
-from expenses.decisions import localised
+from expenses.decisions import computed_total, localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
@@ -24,6 +24,7 @@ from expenses.web.access import role_required
 from rules import Session, load_calendar
 
 bp = Blueprint("mentor", __name__, url_prefix="/claims")
+bp.add_app_template_filter(computed_total, "computed_total")  # the decision table of every audience
 #: The statuses in which the mentor may change and send the claim.
 EDITABLE = ("draft", "returned")
 

@@ -181,6 +181,16 @@ def test_missing_session_and_unreadable_date_are_reported(browser):
     html = text(post(browser, "/claims/new", data))
     assert "Choose the session" in html
     assert "Enter a date and time" in error_of(html, "departure")
+    # Every field error is also in the summary at the top, an unreadable date too.
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#departure"' in summary and "Enter a date and time" in summary
+
+
+def test_an_unreadable_expense_date_is_in_the_summary(browser):
+    html = text(post(browser, "/claims/new", {**trip(), **car_row(0, date="2024-13-45")}))
+    assert "Enter a date" in error_of(html, "expenses-0-date")
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#expenses-0-date"' in summary
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
 
 
@@ -354,6 +364,14 @@ def test_submit(browser, mentor):
     assert "Submitted" in html and f"/claims/{claim.id}/submit" not in html
     # The history says what changed: from a draft to submitted, not "Submitted → Submitted".
     assert "Draft → Submitted" in html and "Submitted → Submitted" not in html
+
+
+def test_a_missing_receipt_shows_what_the_lines_add_up_to_and_what_blocks_payment(browser, mentor):
+    claim = make_claim(mentor, body=train_body(None))
+    html = text(browser.get(f"/claims/{claim.id}"))
+    # 48.00 per diem + the 160.00 ticket, not €0.00; the error that blocks payment is listed below it.
+    assert "€208.00 (nothing is paid until the errors are fixed)" in html and "€0.00" not in html
+    assert "receipt_missing" in html
 
 
 def test_claim_with_errors_cannot_be_submitted(browser, mentor):
