@@ -128,6 +128,27 @@ def test_second_claim_for_the_same_session_is_409_duplicate(api_as):
     assert Claim.query.count() == 1
 
 
+def test_amounts_with_a_decimal_comma_are_read_as_in_the_form(api_as):
+    mentor = make_user("mentor")
+    body = train_body(make_receipt(mentor).id)
+    body["trip"]["distance_km"] = "607,0"
+    body["expenses"][0]["amount"] = "160,5"
+    body["expenses"].append({"type": "own_car", "date": body["session"], "km": "12,5"})
+    answer = api_as(mentor).post("/claims", json=body)
+    assert answer.status_code == 201
+    stored = Claim.query.one().body
+    assert stored["trip"]["distance_km"] == "607.0"
+    assert [e.get("amount") or e.get("km") for e in stored["expenses"]] == ["160.5", "12.5"]
+
+
+@pytest.mark.parametrize("amount", ["1,234.50", "12,50,1", "12;50"])
+def test_an_amount_that_is_no_number_either_way_is_422_naming_it(api_as, amount):
+    answer = api_as(make_user("mentor")).post("/claims/preview", json=_with_expense(
+        {"type": "taxi", "date": "2024-04-23", "amount": amount}
+    ))
+    assert field_names(answer) == ["expenses[0].amount"]
+
+
 def test_malformed_create_stores_nothing(api_as):
     answer = api_as(make_user("mentor")).post("/claims", json=car_body(**{"return": "2024-04-22T06:00"}))
     assert "trip.return" in field_names(answer)
@@ -234,6 +255,8 @@ def test_ineligible_claim_cannot_be_submitted_409_with_findings(api_as):
     assert answer.status_code == 409
     assert answer.json["code"] == "ineligible"
     assert "receipt_missing" in [f["code"] for f in answer.json["findings"]]
+    # What blocks it, not warnings about a claim that was sent (this one would be late_claim).
+    assert {f["severity"] for f in answer.json["findings"]} == {"error"}
     assert api_as(mentor).get(f"/claims/{claim.id}").json["status"] == "draft"
 
 
