@@ -393,6 +393,17 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     assert "approve-version" not in html and "pay-reference" not in html
 
 
+def test_claim_page_says_which_ticket_includes_a_sleeping_berth(app):
+    mentor = make_user("mentor")
+    body = train_body(make_receipt(mentor).id)
+    body["expenses"].append({**body["expenses"][0], "description": "Night train", "sleeping_berth": True})
+    claim = make_claim(mentor, "submitted", body=body)
+    client, _user = signed_in(app)
+    html = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    assert html.count("Sleeping berth included") == 1
+    assert html.index("Night train") < html.index("Sleeping berth included")
+
+
 def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_may_see_it(app):
     mentor, other = make_user("mentor"), make_user("mentor")
     drawable = make_receipt(mentor, one_page_pdf(), filename="hotel.pdf")
