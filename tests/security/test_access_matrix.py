@@ -94,6 +94,8 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("audit.ledger_data", "GET"): page("auditor"),
     ("audit.ledger_xlsx", "GET"): page("auditor"),
     ("audit.show", "GET"): page("auditor"),
+    ("audit.summary_csv", "GET"): page("auditor"),
+    ("audit.summary_page", "GET"): page("auditor"),
     ("auth.actor", "GET"): page(*SIGNED_IN),
     ("auth.home", "GET"): page(*SIGNED_IN, anonymous="signin"),
     ("auth.login", "GET"): page(*EVERYONE),
@@ -125,6 +127,8 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("review.decide", "POST"): page("finance"),
     ("review.handled", "GET"): page("finance"),
     ("review.index", "GET"): page("finance"),
+    ("review.summary_csv", "GET"): page("finance"),
+    ("review.summary_page", "GET"): page("finance"),
     ("review.show", "GET"): page("finance"),
     ("static", "GET"): page(*EVERYONE),
 }
