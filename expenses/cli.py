@@ -31,7 +31,8 @@ def create_user_command(email: str, name: str, role: str) -> None:
         else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
     try:
-        user = create_user(email, name, role, password)
+        with force_locale("en"):  # the command line speaks English, as its other messages do
+            user = create_user(email, name, role, password)
     except AccountError as e:
         db.session.rollback()
         raise click.ClickException(str(e)) from None

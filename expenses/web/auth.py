@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from expenses import account_log, account_notices, password_links
 from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, end_sessions, find_user, set_password, verify_password
 from expenses.extensions import db, limiter
+from expenses.models import User
 from expenses.security import (
     account_limit,
     address_limit,
@@ -22,6 +23,7 @@ from expenses.security import (
     reset_address_limit,
 )
 from expenses.web.forms import CheckedForm
+from expenses.web.validators import strong_password
 
 bp = Blueprint("auth", __name__)
 
@@ -48,11 +50,14 @@ class NewPasswordForm(CheckedForm):
         _l("New password"),
         validators=[
             DataRequired(message=_l("Enter a new password.")),
-            # WTForms fills in %(min)d itself.
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("The new password must be at least %(min)d characters long.")),
             Length(max=1000, message=_l("The new password can be at most %(max)d characters long.")),
+            strong_password(lambda form: (form.user.email, form.user.name)),
         ],
-        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "At least %(n)s characters and not easy to guess: for example four or five words that do not belong "
+            "together.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
     )
     repeat = PasswordField(
         _l("New password again"),
@@ -61,6 +66,10 @@ class NewPasswordForm(CheckedForm):
             EqualTo("new", message=_l("The passwords differ.")),
         ],
     )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user  # whose password: it must not be made of their e-mail or name
 
 
 class PasswordForm(NewPasswordForm):
@@ -145,7 +154,7 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
-    form = PasswordForm()
+    form = PasswordForm(current_user)
     if form.validate_on_submit():
         if not verify_password(current_user, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
@@ -202,7 +211,7 @@ def _set_from_link(token: str, purpose: str, action: str):
         user = password_links.read_link(token, purpose)
     except password_links.LinkError as e:
         return _link_refused(e, purpose)
-    form = NewPasswordForm()
+    form = NewPasswordForm(user)
     if form.validate_on_submit():
         try:
             set_password(user, form.new.data)  # also ends every session and API token of the account
