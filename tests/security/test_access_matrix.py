@@ -99,6 +99,8 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("audit.ledger_data", "GET"): page("auditor"),
     ("audit.ledger_xlsx", "GET"): page("auditor"),
     ("audit.show", "GET"): page("auditor"),
+    ("audit.summary_csv", "GET"): page("auditor"),
+    ("audit.summary_page", "GET"): page("auditor"),
     # The links by mail: anyone may open one; the matrix's is not valid, so it changes nothing.
     ("auth.accept_invitation", "GET"): page(*EVERYONE),
     ("auth.accept_invitation", "POST"): page(*EVERYONE),
@@ -137,6 +139,8 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("review.decide", "POST"): page("finance"),
     ("review.handled", "GET"): page("finance"),
     ("review.index", "GET"): page("finance"),
+    ("review.summary_csv", "GET"): page("finance"),
+    ("review.summary_page", "GET"): page("finance"),
     ("review.show", "GET"): page("finance"),
     ("static", "GET"): page(*EVERYONE),
 }
