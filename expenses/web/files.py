@@ -41,14 +41,14 @@ def receipt(receipt_id: str):
     return response
 
 
-@bp.route("/<receipt_id>/preview.png")
+@bp.route("/<receipt_id>/preview")
 @role_required("mentor", "finance", "auditor")
 def preview(receipt_id: str):
     """The receipt as a picture drawn on the server (a PDF's first page), apart from the original's route."""
     found = _visible(receipt_id)
     with open_receipt(found) as stream:
         try:
-            png = previews.preview_png(found.content_type, stream.read())
+            picture, mimetype = previews.preview(found.content_type, stream.read())
         except previews.NoPreview:
             abort(404)
-    return Response(png, mimetype="image/png")
+    return Response(picture, mimetype=mimetype)

@@ -38,7 +38,7 @@ def test_finance_sees_bounded_previews_and_downloads_the_originals(browser, live
     pictures = page.locator("section.receipts figure.receipt img")
     expect(pictures).to_have_count(2)
     for picture, receipt_id in zip(pictures.all(), seeded["receipts"], strict=True):
-        assert picture.get_attribute("src") == f"/receipts/{receipt_id}/preview.png"
+        assert picture.get_attribute("src") == f"/receipts/{receipt_id}/preview"
         picture.scroll_into_view_if_needed()
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
         width, height = picture.evaluate("img => [img.naturalWidth, img.naturalHeight]")

@@ -11,9 +11,9 @@ from tests.factories import PNG_BYTES, one_page_pdf, png_header
 NO_PAGES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _size(png: bytes) -> tuple[int, int]:
-    with Image.open(io.BytesIO(png)) as image:
-        assert image.format == "PNG"
+def _size(picture: bytes, kind: str = "PNG") -> tuple[int, int]:
+    with Image.open(io.BytesIO(picture)) as image:
+        assert image.format == kind
         return image.size
 
 
@@ -45,6 +45,12 @@ def test_what_cannot_be_drawn_is_no_preview(data):
 # --- pictures: redrawn within the same bounds, so that no page embeds the uploaded file -----------------
 
 
+def _picture(data: bytes, content_type: str = "image/jpeg") -> bytes:
+    picture, mimetype = previews.preview(content_type, data)
+    assert mimetype == content_type
+    return picture
+
+
 def _jpeg(width: int, height: int, orientation: int | None = None) -> bytes:
     out = io.BytesIO()
     exif = Image.Exif()
@@ -55,18 +61,17 @@ def _jpeg(width: int, height: int, orientation: int | None = None) -> bytes:
 
 
 def test_a_large_photo_becomes_a_picture_within_the_bounds():
-    size = _size(previews.preview_png("image/jpeg", _jpeg(3000, 4000)))
+    size = _size(_picture(_jpeg(3000, 4000)), "JPEG")
     assert size == (previews.MAX_WIDTH, 1200)
 
 
 def test_a_photo_taken_sideways_is_shown_upright():
-    width, height = _size(previews.preview_png("image/jpeg", _jpeg(800, 600, orientation=6)))  # rotated 90°
+    width, height = _size(_picture(_jpeg(800, 600, orientation=6)), "JPEG")  # rotated 90°
     assert (width, height) == (600, 800)
 
 
 def test_a_small_picture_is_not_enlarged_and_keeps_no_metadata():
-    png = previews.preview_png("image/jpeg", _jpeg(40, 30, orientation=1))
-    with Image.open(io.BytesIO(png)) as image:
+    with Image.open(io.BytesIO(_picture(_jpeg(40, 30, orientation=1)))) as image:
         assert image.size == (40, 30) and not image.getexif()
 
 
@@ -74,4 +79,4 @@ def test_a_small_picture_is_not_enlarged_and_keeps_no_metadata():
 def test_a_picture_that_cannot_be_drawn_within_bounds_is_no_preview(data):
     """Also one kept before uploads were checked: Pillow's own bomb limit refuses it."""
     with pytest.raises(previews.NoPreview):
-        previews.preview_png("image/png", data)
+        previews.preview("image/png", data)

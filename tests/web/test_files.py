@@ -38,16 +38,17 @@ def test_an_original_is_a_download_that_can_run_nothing(app):
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_a_picture_receipt_is_previewed_as_a_new_bounded_png(app):
+def test_a_picture_receipt_is_previewed_as_a_new_bounded_picture(app):
     mentor = make_user("mentor")
     photo = io.BytesIO()
     Image.new("RGB", (2000, 3000), "white").save(photo, "JPEG")
     receipt = make_receipt(mentor, photo.getvalue(), "taxi.jpg")
     finance = _signed_in(app, make_user("finance"))
-    with finance.get(f"/receipts/{receipt.id}/preview.png") as answer:
-        assert answer.status_code == 200 and answer.content_type == "image/png"
+    with finance.get(f"/receipts/{receipt.id}/preview") as answer:
+        assert answer.status_code == 200 and answer.content_type == "image/jpeg"
         with Image.open(io.BytesIO(answer.data)) as preview:
-            assert preview.format == "PNG" and preview.size == (900, 1350)
+            assert preview.format == "JPEG" and preview.size == (900, 1350)
+            assert answer.data != photo.getvalue()
 
 
 def test_finances_page_embeds_previews_only_never_the_uploaded_files(app):
@@ -62,6 +63,6 @@ def test_finances_page_embeds_previews_only_never_the_uploaded_files(app):
     html = _signed_in(app, make_user("finance")).get(f"/finance/claims/{claim.id}").get_data(as_text=True)
 
     images = re.findall(r'<img src="([^"]+)"', html)
-    assert images == [f"/receipts/{pdf.id}/preview.png", f"/receipts/{png.id}/preview.png"]
+    assert images == [f"/receipts/{pdf.id}/preview", f"/receipts/{png.id}/preview"]
     assert 'alt="Receipt parking.png for expense 2"' in html
     assert f'<a href="/receipts/{png.id}" download>Download parking.png</a>' in html

@@ -376,12 +376,12 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     assert "Public transport per receipt" in html and "travel.public-transport" not in html
     # Both are shown as pictures drawn by the server, with alt text; the originals are downloads.
     assert re.search(
-        rf'<img src="/receipts/{png.id}/preview.png" class="receipt-preview" alt="Receipt parking.png', html
+        rf'<img src="/receipts/{png.id}/preview" class="receipt-preview" alt="Receipt parking.png', html
     )
     assert f'href="/receipts/{pdf.id}"' in html and "Download train.pdf" in html
     # The PDF's first page is shown beside the computation as a picture drawn by the server.
     assert re.search(
-        rf'<img src="/receipts/{pdf.id}/preview.png" class="receipt-preview"\s+'
+        rf'<img src="/receipts/{pdf.id}/preview" class="receipt-preview"\s+'
         r'alt="First page of the PDF receipt train.pdf for expense 1"',
         html,
     )
@@ -425,17 +425,17 @@ def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_m
     db.session.commit()
     finance, _user = signed_in(app)
 
-    with finance.get(f"/receipts/{drawable.id}/preview.png") as answer:
+    with finance.get(f"/receipts/{drawable.id}/preview") as answer:
         assert answer.status_code == 200 and answer.content_type == "image/png"
         assert answer.data.startswith(b"\x89PNG")
-    assert finance.get(f"/receipts/{picture.id}/preview.png").status_code == 200
-    assert finance.get(f"/receipts/{damaged.id}/preview.png").status_code == 404
+    assert finance.get(f"/receipts/{picture.id}/preview").status_code == 200
+    assert finance.get(f"/receipts/{damaged.id}/preview").status_code == 404
     owner, _mentor = signed_in(app, user=mentor)
-    assert owner.get(f"/receipts/{drawable.id}/preview.png").status_code == 200
+    assert owner.get(f"/receipts/{drawable.id}/preview").status_code == 200
     stranger, _other = signed_in(app, user=other)
-    assert stranger.get(f"/receipts/{drawable.id}/preview.png").status_code == 404
+    assert stranger.get(f"/receipts/{drawable.id}/preview").status_code == 404
     admin, _admin = signed_in(app, "admin")
-    assert admin.get(f"/receipts/{drawable.id}/preview.png").status_code == 403
+    assert admin.get(f"/receipts/{drawable.id}/preview").status_code == 403
 
 
 def test_the_trail_says_the_warnings_the_checker_accepted_in_words_beside_their_codes(app):
