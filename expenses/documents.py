@@ -16,8 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from expenses import pdf
 from expenses.extensions import db
 from expenses.models import Claim, ClaimDocument, Receipt, User
+from expenses.rounds import current_calendar
 from expenses.storage import document_store
-from rules import load_calendar
 from rules.per_diem import hours_text
 from rules.programme import HELSINKI
 
@@ -53,7 +53,7 @@ def _receipts(claim: Claim) -> list[dict]:
 
 def summary_context(claim: Claim, approver: User, approved_at: datetime, document_id: str) -> dict:
     """Plain data for the PDF template: everything it shows, nothing it has to look up."""
-    session = load_calendar().get(claim.session_id)
+    session = current_calendar().get(claim.session_id)
     trip = claim.body["trip"]
     departure = datetime.fromisoformat(trip["departure"])
     back = datetime.fromisoformat(trip["return"])

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from expenses import create_app
 from expenses.extensions import db
+from expenses.rounds import import_shipped
 from tests.factories import new_client
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -60,6 +61,9 @@ def app(request, tmp_path):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        # What the migrations add as data: the shipped 2023–2024 round (tests/test_migrations.py compares).
+        import_shipped()
+        db.session.commit()
         yield app
         db.session.remove()
         db.drop_all()

@@ -17,12 +17,12 @@ from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import STATUS_NAMES, language
 from expenses.models import Claim, User, utcnow
+from expenses.rounds import current_calendar
 from expenses.web.access import role_required
 from expenses.web.claim_pages import claims_page, receipts_of, session_label, template_helpers, trail_of
 from expenses.web.forms import CheckedForm
 from expenses.web.search import LocalDateField, matching, search_field
 from expenses.web.validators import within_years
-from rules import load_calendar
 from rules.programme import HELSINKI
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -69,7 +69,7 @@ class FilterForm(CheckedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.session.choices = [("", _l("All sessions"))] + [
-            (s.id, session_label(s.id)) for s in load_calendar().reimbursable()
+            (s.id, session_label(s.id)) for s in current_calendar().reimbursable()
         ]
         self.status.choices = [("", _l("Approved or paid"))] + [(s, STATUS_NAMES[s]) for s in VISIBLE]
         self.sort.choices = [(key, label) for key, (label, _column) in SORTS.items()]

@@ -18,10 +18,11 @@ from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
+from expenses.rounds import current_calendar
 from expenses.security import whole_number
 from expenses.web import claim_form as cf
 from expenses.web.access import role_required
-from rules import Session, load_calendar
+from rules import Session
 
 bp = Blueprint("mentor", __name__, url_prefix="/claims")
 
@@ -51,7 +52,7 @@ class SessionChoice:
 
 
 def _session_title(session_id: str) -> str:
-    session = load_calendar().get(session_id)
+    session = current_calendar().get(session_id)
     return session.title_in(language()) if session else session_id
 
 
@@ -65,7 +66,7 @@ def _active_claims() -> dict[str, Claim]:
 def _session_choices() -> list[SessionChoice]:
     active = _active_claims()
     choices = []
-    for session in load_calendar().sessions.values():
+    for session in current_calendar().sessions.values():
         title = session.title_in(language())
         if session.mode == "remote":
             why = _("Not reimbursed: the session is remote, so there is no travel.")
@@ -84,7 +85,7 @@ def _session_choices() -> list[SessionChoice]:
 
 
 def _independent_periods() -> list[tuple[str, object, object]]:
-    return [(p.title.get(language()) or p.title["fi"], p.start, p.end) for p in load_calendar().independent]
+    return [(p.title.get(language()) or p.title["fi"], p.start, p.end) for p in current_calendar().independent]
 
 
 def _posted_action() -> tuple[str, str | None]:
