@@ -220,7 +220,7 @@ class Claim(db.Model):
     session_id: Mapped[str] = mapped_column(String(20), info={"field": "session"})
     status: Mapped[str] = mapped_column(String(20), default="draft")
     body: Mapped[dict] = mapped_column(JSON)
-    # The decision (DESIGN.md section 4) in the claim's `language`: the record, which the PDF embeds.
+    # The decision (docs/claims.md) in the claim's `language`: the record, which the PDF embeds.
     decision: Mapped[dict] = mapped_column(JSON)
     # Its explanations and findings in every language, {"fi": {"lines": [...], "findings": [...]}, ...},
     # so that each reader sees it in their own (decisions.localised); null for claims saved before.
