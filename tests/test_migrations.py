@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata, produce_migrations, render_python_code
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
 import expenses
 from expenses.extensions import db
@@ -99,3 +99,38 @@ def test_the_upgrade_brings_the_shipped_round_as_data(empty_app):
     calendar, shipped = current_calendar(), load_calendar()
     assert calendar.sessions == shipped.sessions
     assert calendar.independent == shipped.independent
+
+
+def test_an_existing_database_migrates_with_every_claim_readable_and_its_pdf_verifiable(empty_app):
+    """Claims made before the rounds were in the database: downgraded past the rounds, then upgraded again."""
+    from expenses import audit, documents, workflow
+    from expenses.decisions import localised
+    from expenses.models import Claim, User
+    from expenses.rounds import current_calendar
+    from expenses.web.claim_pages import session_label
+    from tests.factories import car_body, make_claim, make_receipt, make_user, train_body
+
+    upgrade(empty_app)
+    mentor, approver, auditor = make_user("mentor"), make_user("finance"), make_user("auditor")
+    approved = make_claim(mentor, "approved", body=train_body(make_receipt(mentor).id), approver=approver)
+    make_claim(mentor, "submitted", body=car_body())
+    before = {c.id: (c.status, c.decision, c.total) for c in db.session.scalars(select(Claim))}
+    pdf = documents.read(approved.document)
+    readers = {"approved": auditor.id, "submitted": approver.id}
+    db.session.commit()
+    db.session.remove()
+
+    result = empty_app.test_cli_runner().invoke(args=["db", "downgrade", "57a75f78c1d3"])
+    assert result.exit_code == 0, result.output
+    assert "programme_sessions" not in inspect(db.engine).get_table_names()
+    upgrade(empty_app)
+
+    claims = db.session.scalars(select(Claim).order_by(Claim.id)).all()
+    assert {c.id: (c.status, c.decision, c.total) for c in claims} == before
+    for claim in claims:
+        assert workflow.get_claim(claim.id, db.session.get(User, readers[claim.status])).id == claim.id
+        assert current_calendar().get(claim.session_id) is not None
+        assert session_label(claim.session_id, "en") != claim.session_id  # named by its session's title
+        assert localised(claim, "sv")["lines"]
+    assert documents.verify(pdf)["valid"] is True
+    assert audit.verify_chain() == []
