@@ -4,7 +4,7 @@ The round is written out here rather than read from rules/programmes, so that th
 same on every database whatever the files say later. Session ids stay the dates claims already keep.
 
 Revision ID: 635236e9da43
-Revises: 57a75f78c1d3
+Revises: 7af03cb8eb71
 Create Date: 2026-12-03 12:50:44.437386
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '635236e9da43'
-down_revision = '57a75f78c1d3'
+down_revision = '7af03cb8eb71'
 branch_labels = None
 depends_on = None
 
