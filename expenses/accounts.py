@@ -1,19 +1,30 @@
 """User accounts: creation, Argon2 passwords, API tokens."""
 
 import hashlib
+import re
 import secrets
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
+from zxcvbn import zxcvbn
 
 from expenses.extensions import db
 from expenses.models import ROLES, ApiToken, User
 from expenses.text import limit, refusal
 
 MIN_PASSWORD_LENGTH = 12
+#: zxcvbn's score (0-4) a password must reach: 3 means about 10^8 guesses or more. Common passwords,
+#: repeats, sequences, keyboard rows, dates and the person's own name or e-mail score lower.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn refuses longer input (its matching grows fast with the length); the first characters tell enough.
+_SCORED_LENGTH = 72
+#: Words of this service that a password must not be built from, besides the person's own name and e-mail.
+_SERVICE_WORDS = ("matkakulut", "matkakulu", "mentorointi", "mentorointiohjelma", "hankinta", "mentor", "expenses")
 
 
 class AccountError(ValueError):
@@ -27,9 +38,32 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-def check_password_strength(password: str) -> None:
+def _guessable_words(personal: Iterable[str]) -> list[str]:
+    """What someone who knows the person tries first. zxcvbn finds only whole words of this list in a
+    password, so "kaisa.virtanen@vm.fi" and "Kaisa Virtanen" give kaisa, virtanen and kaisavirtanen too."""
+    words = list(_SERVICE_WORDS)
+    for text in personal:
+        parts = [part for part in re.split(r"[\W_]+", (text or "").lower()) if len(part) > 2]
+        words += [*parts, "".join(parts)]
+    return words
+
+
+def check_password_strength(password: str, personal: Iterable[str] = ()) -> None:
+    """Refuse a password that is short or easy to guess (NIST SP 800-63B 5.1.1.2), in the reader's language.
+
+    The one check of every password that is set (the forms, `users create`, set_password); `personal`
+    are the person's own e-mail and name, which a password must not be built from.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+        raise AccountError(_("The password must be at least %(n)s characters long.", n=MIN_PASSWORD_LENGTH))
+    if zxcvbn(password[:_SCORED_LENGTH], user_inputs=_guessable_words(personal))["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError(
+            _(
+                "This password is too easy to guess: it is a common password, a repeat or a sequence "
+                "(such as aaaa or 1234), or close to your name or e-mail. Choose another one, for example "
+                "four or five words that do not belong together."
+            )
+        )
 
 
 def normalise_email(email: str) -> str:
@@ -65,7 +99,7 @@ def create_user(email: str, name: str, role: str, password: str | None = None) -
 
 
 def set_password(user: User, password: str) -> None:
-    check_password_strength(password)
+    check_password_strength(password, (user.email, user.name))
     user.password_hash = _hasher().hash(password)
     user.session_epoch = (user.session_epoch or 0) + 1
 

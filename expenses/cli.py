@@ -8,6 +8,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 
 from expenses import audit, backup, notifications, retention, signing
 from expenses.accounts import AccountError, create_user, find_user, issue_token
@@ -31,7 +32,8 @@ def create_user_command(email: str, name: str, role: str) -> None:
         else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
     try:
-        user = create_user(email, name, role, password)
+        with force_locale("en"):  # the command line speaks English, as its other messages do
+            user = create_user(email, name, role, password)
     except AccountError as e:
         db.session.rollback()
         raise click.ClickException(str(e)) from None

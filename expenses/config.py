@@ -146,6 +146,21 @@ def is_production(app: Flask) -> bool:
     return app.config["ENV_NAME"] == "production" and not app.testing
 
 
+def refuse_unshared_limits(app: Flask, workers: int) -> None:
+    """Refuse several production workers that each count sign-in attempts on their own.
+
+    Only the server knows how many worker processes it starts (gunicorn.conf.py asks this before the
+    first one): with memory:// every worker keeps its own counters, so N workers allow N times the limits.
+    """
+    shared = not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+    if workers > 1 and is_production(app) and app.config["RATELIMIT_ENABLED"] and not shared:
+        raise ConfigError(
+            f"{_env('RATELIMIT_STORAGE_URI')} must be a store the {workers} workers share, such as "
+            f"redis://127.0.0.1:6379: with memory:// each worker counts sign-in attempts on its own, "
+            f"which allows {workers} times the limits."
+        )
+
+
 def _refuse_unsafe(app: Flask) -> None:
     if app.config["MAIL_SERVER"] and app.config["BASE_URL"] == DEV_BASE_URL:
         raise ConfigError(

@@ -207,3 +207,10 @@ def test_documents_keygen_makes_a_key_that_signs_summaries(app, runner, tmp_path
     verified = documents.verify(documents.read(claim.document))
     assert verified["verdict"] == "signed" and verified["signature_valid"] is True
     assert verified["signer"] == "Trial signer"
+
+
+def test_users_create_refuses_an_easy_password_in_english(app, runner):
+    result = create(runner, "k@example.fi", "--name", "K", "--role", "mentor", password="aaaaaaaaaaaa")
+    assert result.exit_code == 1
+    assert "Error: This password is too easy to guess" in result.output
+    assert find_user("k@example.fi") is None

@@ -13,7 +13,12 @@ from rules.decision import LINE_KINDS
 
 JSON = "application/json"
 MONEY = {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$", "example": "89.90"}
-AMOUNT = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "89.90", "description": "more than 0"}
+AMOUNT = {
+    "type": "string",
+    "pattern": r"^\d{1,7}([.,]\d{1,2})?$",
+    "example": "89.90",
+    "description": "more than 0; a decimal comma (\"89,90\") is read as a point, as in the form",
+}
 DAY = {"type": "string", "format": "date", "example": "2023-09-22"}
 LOCAL_TIME = {
     "type": "string",
@@ -43,12 +48,18 @@ EXPENSES = {
         amount=AMOUNT,
         description=TEXT,
         receipt=RECEIPT_ID,
+        sleeping_berth={
+            "type": "boolean",
+            "default": False,
+            "description": "the ticket includes a sleeping berth: no night-travel allowance for that night "
+            "(dated as a night_travel request is)",
+        },
     ),
     "own_car": _expense(
         "own_car",
         "Own car: kilometres driven, with passengers for the passenger increment.",
         ["km"],
-        km={"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})?$"}]},
+        km={"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"}]},
         passengers={"type": "integer", "minimum": 0, "default": 0},
         route=TEXT,
         description=TEXT,
@@ -107,7 +118,8 @@ SCHEMAS: dict[str, dict] = {
                     "start_place": TEXT,
                     "distance_km": {
                         "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
-                        "description": "one-way distance from the start place to the venue",
+                        "description": "one-way distance from the start place to the venue; a decimal string may "
+                        "have a comma or a point",
                     },
                     "departure": LOCAL_TIME,
                     "return": {**LOCAL_TIME, "description": "after the departure; local time without an offset"},
@@ -527,7 +539,12 @@ PATHS: dict[str, dict] = {
     },
     "/claims/{claim_id}/submit": {
         "parameters": ["claim_id"],
-        **_action("Submit to finance (409 ineligible with the findings when it has errors)", "its mentor"),
+        **_action(
+            "Submit to finance (409 ineligible with the errors that block it). Submitting with the claimant's own "
+            "token is their declaration that the claim is correct and that its costs have not been reimbursed to "
+            "them from elsewhere, the declaration the web page asks for",
+            "its mentor",
+        ),
     },
     "/claims/{claim_id}/check": {
         "parameters": ["claim_id"],

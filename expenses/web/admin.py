@@ -19,7 +19,7 @@ from expenses.text import limit
 from expenses.web.access import role_required
 from expenses.web.claim_pages import paginate
 from expenses.web.forms import CheckedForm
-from expenses.web.validators import plain
+from expenses.web.validators import plain, strong_password
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -48,9 +48,14 @@ class UserForm(CheckedForm):
     role = SelectField(_l("Role"), choices=_role_choices)
     password = PasswordField(
         _l("Initial password (optional)"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        validators=[
+            Optional(),
+            Length(max=1000),
+            strong_password(lambda form: (form.email.data, form.name.data)),
+        ],
         description=_l(
-            "At least %(n)s characters. Without one the user cannot sign in until a password is set.",
+            "At least %(n)s characters and not easy to guess. Without one the user cannot sign in until a "
+            "password is set.",
             n=MIN_PASSWORD_LENGTH,
         ),
     )

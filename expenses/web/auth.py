@@ -13,6 +13,7 @@ from expenses.accounts import MIN_PASSWORD_LENGTH, find_user, set_password, veri
 from expenses.extensions import db, limiter
 from expenses.security import account_limit, address_limit, login_account_key, login_failed
 from expenses.web.forms import CheckedForm
+from expenses.web.validators import strong_password
 
 bp = Blueprint("auth", __name__)
 
@@ -42,11 +43,14 @@ class PasswordForm(CheckedForm):
         _l("New password"),
         validators=[
             DataRequired(message=_l("Enter a new password.")),
-            # WTForms fills in %(min)d itself.
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("The new password must be at least %(min)d characters long.")),
             Length(max=1000, message=_l("The new password can be at most %(max)d characters long.")),
+            strong_password(lambda form: (current_user.email, current_user.name)),
         ],
-        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "At least %(n)s characters and not easy to guess: for example four or five words that do not belong "
+            "together.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
     )
     repeat = PasswordField(
         _l("New password again"),
