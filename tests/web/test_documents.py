@@ -74,8 +74,8 @@ def test_verify_page_tells_signed_unsigned_and_changed_apart_in_words(app, clien
     assert "Its electronic signature no longer matches its content" in page
     # The same three in Finnish and Swedish.
     assert "sen sähköinen allekirjoitus on voimassa" in _check(client, signed, "fi")
-    assert "Den har ingen elektronisk underskrift" in _check(client, unsigned, "sv")
-    assert "den här filen är inte en sammanställning så som tjänsten utfärdade den" in _check(
+    assert "Den har ingen elektronisk signatur" in _check(client, unsigned, "sv")
+    assert "den här filen är inte en sammanfattning så som tjänsten utfärdade den" in _check(
         client, bytes(changed), "sv"
     )
 
