@@ -1,4 +1,4 @@
-"""The claim document (DESIGN.md section 4) as typed values, and its validation.
+"""The claim document (docs/claims.md) as typed values, and its validation.
 
 `parse_claim` turns JSON-shaped data into a `Claim` or raises `MalformedClaim` listing every
 problem at once, each naming its field, so the sender can fix them all in one round.

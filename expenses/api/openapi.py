@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of /api/v1: schemas, shared responses and one entry per route, written out by hand.
 
-Kept declarative on purpose: the claim and decision schemas restate DESIGN.md section 4, and the
-paths table restates section 5, so a reader can check one against the other line by line.
+Kept declarative on purpose: the claim and decision schemas restate docs/claims.md, and the
+paths table restates docs/api.md, so a reader can check one against the other line by line.
 tests/api/test_openapi.py fails when a route of the blueprint is missing here.
 """
 
@@ -104,7 +104,7 @@ EXPENSES = {
 SCHEMAS: dict[str, dict] = {
     "ClaimBody": {
         "type": "object",
-        "description": "The claim document of DESIGN.md section 4. The claimant comes from the token's user, "
+        "description": "The claim document of docs/claims.md. The claimant comes from the token's user, "
         "never from the body.",
         "additionalProperties": False,
         "required": ["session", "trip"],
@@ -146,7 +146,7 @@ SCHEMAS: dict[str, dict] = {
     **{f"Expense_{kind}": schema for kind, schema in EXPENSES.items()},
     "Decision": {
         "type": "object",
-        "description": "What the claim reimburses, line by line, with every problem found (DESIGN.md section 4).",
+        "description": "What the claim reimburses, line by line, with every problem found (docs/claims.md).",
         "required": ["ruleset", "eligible", "lines", "findings", "total"],
         "properties": {
             "ruleset": {"type": "string", "nullable": True, "example": "fi-state-2023"},

@@ -49,7 +49,7 @@ EXPENSE_TYPES = (
     ("other", _l("Other necessary cost (such as parking)")),
     ("meal", _l("Meal")),
 )
-#: The claim document's fields for each expense type besides type and date (DESIGN §4).
+#: The claim document's fields for each expense type besides type and date (docs/claims.md).
 TYPE_FIELDS = {
     "public_transport": ("amount", "description", "sleeping_berth", "receipt"),
     "own_car": ("km", "passengers", "route"),
@@ -368,7 +368,7 @@ def _moment(value: datetime | None) -> str | None:
 
 
 def build_body(form: ClaimForm, session_id: str | None) -> Built:
-    """The claim JSON of DESIGN §4 from the form. Empty or unreadable values are left out so the engine names them."""
+    """The claim JSON (docs/claims.md) from the form; empty or unreadable values are left out for the engine to name."""
     trip: dict = {}
     if form.start_place.data and form.start_place.data.strip():
         trip["start_place"] = form.start_place.data.strip()
