@@ -33,6 +33,10 @@ class PaidForm(CheckedForm):
 @bp.route("/")
 @role_required("finance")
 def index():
+    return _index()
+
+
+def _index(status: int = 200):
     waiting = db.session.scalars(
         select(Claim)
         .where(Claim.status == "approved", Claim.payment_batch_id.is_(None))
@@ -41,7 +45,8 @@ def index():
         .limit(500)
     ).all()
     batches = db.session.scalars(select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)).all()
-    return render_template("payments/index.html", waiting=waiting, batches=batches, form=CheckedForm(), paid=PaidForm())
+    page = render_template("payments/index.html", waiting=waiting, batches=batches, form=CheckedForm(), paid=PaidForm())
+    return page, status
 
 
 @bp.post("/")
@@ -57,9 +62,9 @@ def create():
     try:
         batch = payments.export_batch(ids, current_user)
     except workflow.WorkflowError as e:
-        db.session.rollback()
+        # The page again, with the refusal's status: 409 when another officer took a claim first.
         flash(e.message, "error")
-        return redirect(url_for("payments.index"))
+        return _index(e.status)
     flash(
         ngettext(
             "The payment file has %(num)d claim. Download it for the bank.",
@@ -83,13 +88,13 @@ def _batch(batch_id: int, *options) -> PaymentBatch:
 def show(batch_id: int):
     # The page lists every claim of the file with its mentor: two queries, not one per claim.
     batch = _batch(batch_id, selectinload(PaymentBatch.claims).joinedload(Claim.mentor))
-    form = PaidForm()
+    form, status = PaidForm(), 200
     if form.validate_on_submit():
         try:
             payments.mark_batch_paid(batch.id, current_user, form.reference.data)
         except workflow.WorkflowError as e:
-            db.session.rollback()
             flash(e.message, "error")
+            status = e.status
         else:
             flash(
                 ngettext(
@@ -100,7 +105,7 @@ def show(batch_id: int):
                 "success",
             )
             return redirect(url_for("payments.show", batch_id=batch.id))
-    return render_template("payments/show.html", batch=batch, form=form)
+    return render_template("payments/show.html", batch=batch, form=form), status
 
 
 @bp.route("/<int:batch_id>/pain001.xml")

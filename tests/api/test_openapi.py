@@ -92,3 +92,14 @@ def test_claim_schema_matches_the_engine(document):
     assert "errors" in schemas["ValidationError"]["required"]
     receipt_body = document["paths"]["/receipts"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert receipt_body["schema"]["required"] == ["file"]
+
+
+def test_a_method_the_document_does_not_name_is_405_with_allow(client, document):
+    """RFC 9110 (schemathesis ST204): a 405 says which methods the address takes, and they are the documented ones."""
+    for path, item in document["paths"].items():
+        documented = {m.upper() for m in item if m != "parameters"}
+        url = PREFIX + path.replace("{claim_id}", "1")
+        answer = client.open(url, method="TRACE")
+        assert answer.status_code == 405, path
+        allowed = {m.strip() for m in answer.headers["Allow"].split(",")} - {"HEAD", "OPTIONS"}
+        assert allowed == documented, path

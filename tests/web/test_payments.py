@@ -3,6 +3,7 @@
 import re
 
 from expenses import payments
+from expenses.extensions import db
 from expenses.models import PaymentBatch
 from tests.factories import make_claim, make_user, post_form, sign_in
 
@@ -75,3 +76,18 @@ def test_plural_forms_are_right_in_finnish_and_swedish(app):
     with force_locale("sv"):
         assert ngettext(one, many, 1).startswith("Betalningsfilen har 1 reseräkning.")
         assert ngettext(one, many, 3).startswith("Betalningsfilen har 3 reseräkningar.")
+
+
+def test_an_officers_own_claim_is_offered_to_other_officers_only(client):
+    officer = make_user("mentor")
+    payments.set_iban(officer, "FI4950009420028730")
+    own = make_claim(officer, "approved")
+    officer.role = "finance"  # an admin changed the role after the claim was approved
+    db.session.commit()
+    sign_in(client, officer)
+    page = client.get("/finance/payments/").get_data(as_text=True)
+    assert f'id="claim-{own.id}" disabled aria-describedby="own-{own.id}"' in page
+    assert "Your own claim: another officer pays it." in page
+    answer = post_form(client, "/finance/payments/", {"claim": [str(own.id)]})
+    assert answer.status_code == 403 and "is your own claim" in answer.get_data(as_text=True)
+    assert PaymentBatch.query.count() == 0
