@@ -41,6 +41,17 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = "127.0.0.1"
 
 
+def on_starting(server) -> None:
+    """Before the first worker: settings that depend on how many there are (the app alone cannot tell)."""
+    from expenses.config import ConfigError, refuse_unshared_limits
+    from wsgi import refuse_to_start
+
+    try:
+        refuse_unshared_limits(server.app.wsgi(), server.cfg.workers)
+    except ConfigError as error:
+        refuse_to_start(error)
+
+
 def post_fork(server, worker) -> None:
     """Each worker opens its own database connections: one inherited from the master would be shared."""
     flask_app = getattr(worker.app, "callable", None)

@@ -9,8 +9,9 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
 
-from expenses import audit, backup, notifications, orphans, retention
+from expenses import audit, backup, notifications, orphans, password_links, retention
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
@@ -32,7 +33,8 @@ def create_user_command(email: str, name: str, role: str) -> None:
         else click.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
     try:
-        user = create_user(email, name, role, password)
+        with force_locale("en"):  # the command line speaks English, as its other messages do
+            user = create_user(email, name, role, password)
     except AccountError as e:
         db.session.rollback()
         raise click.ClickException(str(e)) from None
@@ -51,6 +53,27 @@ def token_command(email: str) -> None:
     db.session.commit()
     click.echo(f"New API token for {user.email}; it is shown only once:")
     click.echo(token)
+
+
+@users.command("invite")
+@click.argument("email")
+def invite_command(email: str) -> None:
+    """Mail the user (who has no password yet) a link to set one, valid EXPENSES_INVITATION_DAYS."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user has the e-mail {email}.")
+    try:
+        with force_locale("en"):  # the command line speaks English, as its other messages do
+            password_links.invite(user, None)
+    except AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.info.pop(notifications.FAILED, None)
+    db.session.commit()
+    if db.session.info.pop(notifications.FAILED, None):
+        raise click.ClickException("The invitation could not be sent (see the log); try again.")
+    days = current_app.config["INVITATION_DAYS"]
+    click.echo(f"Invited {user.email}: the link in the mail works once, for {days} days.")
 
 
 @click.command("demo")

@@ -32,6 +32,9 @@ TEXT_SETTINGS = (
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMIT_PER_ADDRESS",
     "LOGIN_LIMIT_PER_ACCOUNT",
+    "RESET_LIMIT_PER_ADDRESS",
+    "RESET_LIMIT_PER_ACCOUNT",
+    "REQUIRE_2FA_ROLES",
 )
 INT_SETTINGS = (
     "MAIL_PORT",
@@ -41,6 +44,10 @@ INT_SETTINGS = (
     "MAX_CONTENT_LENGTH",
     "PROXY_HOPS",
     "RETENTION_YEARS",
+    "INVITATION_DAYS",
+    "RESET_MINUTES",
+    "IDLE_MINUTES_OFFICERS",
+    "IDLE_MINUTES_MENTORS",
 )
 FLAG_SETTINGS = ("MAIL_USE_TLS", "RATELIMIT_ENABLED")
 
@@ -91,6 +98,17 @@ def defaults(app: Flask) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ADDRESS": "30 per minute; 300 per hour",
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes; 50 per day",
+        # "Forgot your password?": requests from one address, and links asked for one e-mail address.
+        "RESET_LIMIT_PER_ADDRESS": "10 per hour; 50 per day",
+        "RESET_LIMIT_PER_ACCOUNT": "3 per hour; 10 per day",
+        # How long the links by mail work (expenses.password_links).
+        "INVITATION_DAYS": 7,
+        "RESET_MINUTES": 60,
+        # Roles that must set up two-factor sign-in before anything else (comma-separated; empty: nobody).
+        "REQUIRE_2FA_ROLES": "finance,admin",
+        # A session unused this long ends: officers (finance, auditor, admin) and mentors (and actors).
+        "IDLE_MINUTES_OFFICERS": 30,
+        "IDLE_MINUTES_MENTORS": 8 * 60,
         # Reverse proxies in front of the service that set X-Forwarded-For/-Proto (0: none, addresses as seen).
         "PROXY_HOPS": 0,
         # Claims are kept this many whole years after the end of the year they were paid or rejected in.
@@ -140,6 +158,21 @@ def _normalise(app: Flask) -> None:
 
 def is_production(app: Flask) -> bool:
     return app.config["ENV_NAME"] == "production" and not app.testing
+
+
+def refuse_unshared_limits(app: Flask, workers: int) -> None:
+    """Refuse several production workers that each count sign-in attempts on their own.
+
+    Only the server knows how many worker processes it starts (gunicorn.conf.py asks this before the
+    first one): with memory:// every worker keeps its own counters, so N workers allow N times the limits.
+    """
+    shared = not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+    if workers > 1 and is_production(app) and app.config["RATELIMIT_ENABLED"] and not shared:
+        raise ConfigError(
+            f"{_env('RATELIMIT_STORAGE_URI')} must be a store the {workers} workers share, such as "
+            f"redis://127.0.0.1:6379: with memory:// each worker counts sign-in attempts on its own, "
+            f"which allows {workers} times the limits."
+        )
 
 
 def _refuse_unsafe(app: Flask) -> None:

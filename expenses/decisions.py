@@ -211,6 +211,14 @@ def decide(
     return Decided(stored_body(document), lang, _told(engine, service, lang), claim, service)
 
 
+def computed_total(decision: dict) -> Decimal:
+    """What a decision's lines add up to, also while an error keeps its payable total at zero.
+
+    Shown beside "nothing is paid until the errors are fixed": a mentor whose receipt is missing
+    sees what the claim is worth, not 0,00 € over lines that add up to more."""
+    return sum((Decimal(line["amount"]) for line in decision.get("lines") or []), Decimal("0.00"))
+
+
 def localised(claim: Claim, lang: str) -> dict:
     """The claim's stored decision with its explanations and findings in `lang`, for a reader.
 

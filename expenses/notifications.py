@@ -93,7 +93,7 @@ def send(to: User, subject: str, body: str, language: str) -> None:
     _queue(message)
 
 
-def _link(endpoint: str, **values: object) -> str:
+def service_link(endpoint: str, **values: object) -> str:
     """An absolute link into the service at EXPENSES_BASE_URL.
 
     Not the request's own address: behind a reverse proxy that would be the inner http:// one, and
@@ -135,7 +135,7 @@ def claim_changed(claim: Claim, action: str) -> None:
         lines += ["", _("Total: %(total)s", total=money(claim.total))]
         if action == "pay" and claim.payment_reference:
             lines += [_("Payment reference: %(ref)s", ref=claim.payment_reference)]
-        link = _link("mentor.show", claim_id=claim.id)
+        link = service_link("mentor.show", claim_id=claim.id)
         if link:
             lines += ["", link]
         lines += ["", _("This message was sent automatically; please do not reply to it.")]
@@ -190,7 +190,7 @@ def remind_finance() -> int:
                 + (f"  ({', '.join(_warnings(c))})" if c.has_warnings else "")
                 for c in waiting
             ]
-            link = _link("review.index")
+            link = service_link("review.index")
             if link:
                 lines += ["", link]
         send(officer, subject, "\n".join(lines), language)

@@ -54,7 +54,7 @@ def render(context: dict, language: str, created: datetime) -> bytes:
     attachment = weasy.weasyprint.Attachment(
         string=context["embedded"],
         name=ATTACHMENT_NAME,
-        description="Claim and decision JSON (DESIGN.md section 4)",
+        description="Claim and decision JSON (docs/claims.md)",
         created=created,
         modified=created,
         relationship="Data",

@@ -124,6 +124,19 @@ def account_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
 
 
+def reset_account_key() -> str:
+    """The e-mail a password reset is asked for, as typed: so that nobody can flood one mailbox."""
+    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def reset_address_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+def reset_account_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter  # before the blueprints add their routes
     hops = app.config["PROXY_HOPS"]

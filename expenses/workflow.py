@@ -267,9 +267,10 @@ def submit(claim_id: int, user: User, lang: str, version: int | None = None) -> 
     now = utcnow()
     decided = _decision_of(claim.body, user, lang, claim.id, submitted_at=now)
     if not decided.decision.eligible:
+        # Only what blocks it: warnings such as "submitted after the deadline" are about a claim that was sent.
         raise Ineligible(
             _("The claim cannot be submitted until its errors are fixed."),
-            findings=[f.to_dict() for f in decided.decision.findings],
+            findings=[f.to_dict() for f in decided.decision.errors()],
         )
     with transaction():
         _store_decision(claim, decided)

@@ -1,4 +1,4 @@
-"""The claim document (DESIGN.md section 4) as typed values, and its validation.
+"""The claim document (docs/claims.md) as typed values, and its validation.
 
 `parse_claim` turns JSON-shaped data into a `Claim` or raises `MalformedClaim` listing every
 problem at once, each naming its field, so the sender can fix them all in one round.
@@ -33,7 +33,7 @@ _CLAIMANT_FIELDS = frozenset({"name", "role"})
 _TRIP_FIELDS = frozenset({"start_place", "distance_km", "departure", "return"})
 # Fields each expense type may carry besides "type" and "date"; the first group is required.
 _EXPENSE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
-    "public_transport": ({"amount"}, {"description", "receipt"}),
+    "public_transport": ({"amount"}, {"description", "receipt", "sleeping_berth"}),
     "own_car": ({"km"}, {"passengers", "route", "description"}),
     "taxi": ({"amount"}, {"description", "receipt", "reason"}),
     "accommodation": ({"amount"}, {"nights", "description", "receipt"}),
@@ -105,6 +105,7 @@ class Expense:
     route: str = ""
     reason: str = ""
     nights: int = 1
+    sleeping_berth: bool = False  # a public-transport ticket that includes a berth for the night (R15c)
 
 
 @dataclass(slots=True)
@@ -206,6 +207,13 @@ class _Reader:
             return default
         return value
 
+    def flag(self, data: dict, key: str, where: str) -> bool:
+        value = data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(where, key, _("must be true or false"))
+            return False
+        return value
+
     def moment(self, data: dict, key: str, where: str) -> datetime | None:
         value = data.get(key)
         if not isinstance(value, str) or not value:
@@ -266,7 +274,7 @@ def _expense(reader: _Reader, data: object, where: str) -> Expense | None:
     if receipt is not None and not isinstance(receipt, str):
         reader.fail(where, "receipt", _("must be a string: the receipt's id"))
     receipt = (receipt.strip() or None) if isinstance(receipt, str) else None
-    km, passengers, nights = None, 0, 1
+    km, passengers, nights, berth = None, 0, 1, False
     if kind == "own_car":
         km = reader.quantity(data, "km", where)
         if km == 0:
@@ -274,9 +282,11 @@ def _expense(reader: _Reader, data: object, where: str) -> Expense | None:
         passengers = reader.count(data, "passengers", where, 0, 0)
     elif kind == "accommodation":
         nights = reader.count(data, "nights", where, 1, 1)
+    elif kind == "public_transport" and "sleeping_berth" in data:
+        berth = reader.flag(data, "sleeping_berth", where)
     if day is None:
         return None
-    return Expense(kind, day, amount, receipt, description, km, passengers, route, reason, nights)
+    return Expense(kind, day, amount, receipt, description, km, passengers, route, reason, nights, berth)
 
 
 _EXPENSE_TYPES_SET = frozenset(EXPENSE_TYPES)

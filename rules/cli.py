@@ -1,4 +1,4 @@
-"""The command line of the rules engine (DESIGN.md section 5).
+"""The command line of the rules engine (docs/api.md).
 
 python -m rules evaluate FILE.json|-      one claim; exit 0 eligible, 1 ineligible, 2 malformed
 python -m rules evaluate --jsonl          one claim per line on stdin, one decision per line out

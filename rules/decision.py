@@ -1,4 +1,4 @@
-"""The decision document (DESIGN.md section 4): lines with their rule, findings, the total."""
+"""The decision document (docs/claims.md): lines with their rule, findings, the total."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal

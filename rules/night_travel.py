@@ -2,7 +2,8 @@
 
 Conditions, per 24-hour travel day: a per diem is payable for it, at least the threshold of its
 hours fall between 21:00 and 07:00 local time (hours before 07:00 and after 21:00 of the same
-period add up), and no accommodation is claimed for a night that the period covers.
+period add up), no accommodation is claimed for a night that the period covers, and no ticket of
+the trip includes a sleeping berth for that travel day (R15c).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +52,20 @@ def _accommodated_nights(expenses: tuple[Expense, ...]) -> set[date]:
     return {e.date + timedelta(days=i) for e in expenses if e.type == "accommodation" for i in range(e.nights)}
 
 
+def _berth_days(expenses: tuple[Expense, ...], trip_periods: list[Period], rates: Rates) -> set[int]:
+    """The travel days whose night a ticket with a sleeping berth covers.
+
+    A berth ticket's date is read as a night travel request's is (`_period_for`): the night that
+    begins that evening, or the trip's night before it when the trip has none that evening (a
+    night train dated by its arrival). So a request and the berth of the same night always meet.
+    """
+    days = set()
+    for expense in expenses:
+        if expense.sleeping_berth and (period := _period_for(expense.date, trip_periods, rates)) is not None:
+            days.add(period.index)
+    return days
+
+
 def _period_for(day: date, trip_periods: list[Period], rates: Rates) -> Period | None:
     """The travel day a request dated `day` is for.
 
@@ -75,7 +90,13 @@ def _period_for(day: date, trip_periods: list[Period], rates: Rates) -> Period |
 
 
 def _refusal(
-    period: Period | None, expense: Expense, paid: set[int], accommodated: set[date], rates: Rates, text: Text
+    period: Period | None,
+    expense: Expense,
+    paid: set[int],
+    accommodated: set[date],
+    berths: set[int],
+    rates: Rates,
+    text: Text,
 ) -> tuple[str | None, timedelta]:
     """Why R15 does not pay for this request (None when it does), and the night hours counted."""
     if period is None:
@@ -98,6 +119,8 @@ def _refusal(
         return message, hours
     if accommodated & nights.keys():
         return text._("No night travel allowance: accommodation is claimed for that night."), hours
+    if period.index in berths:
+        return text._("No night travel allowance: a ticket claimed for that night includes a sleeping berth."), hours
     return None, hours
 
 
@@ -111,6 +134,7 @@ def night_travel(
         return lines, findings
     granted: set[int] = set()
     accommodated = _accommodated_nights(claim.expenses)
+    berths = _berth_days(claim.expenses, trip_periods, rates)
     rate = rates.amount("night_travel")
     for index, expense in enumerate(claim.expenses):
         if expense.type != "night_travel":
@@ -119,7 +143,7 @@ def night_travel(
         if period is not None and period.index in granted:  # one allowance per travel day
             reason = text._("No night travel allowance: it is already claimed for travel day {n}.", n=period.index + 1)
         else:
-            reason, hours = _refusal(period, expense, paid_periods, accommodated, rates, text)
+            reason, hours = _refusal(period, expense, paid_periods, accommodated, berths, rates, text)
         if reason is not None:
             findings.append(Finding("night_travel_not_payable", "warning", reason, index))
             continue

@@ -1,6 +1,6 @@
 """Every rule id a decision line can name: its plain-language title and the regulation it applies.
 
-`sections` refer to `reference/state-travel-rules.md` (R… its rules, A… its amounts): the service's
+`sections` refer to `docs/rules-reference.md` (R… its rules, A… its amounts): the service's
 reading of the regulation. People never read the rule id: they read `title` (translated where it is
 shown) and the name of the regulation, linked to its official page in their language (`source`).
 

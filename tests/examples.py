@@ -1,8 +1,8 @@
 """The worked examples (claim + expected decision) and how a decision is compared with one.
 
-Shared examples live in ../shared/examples; our own hand-worked ones in tests/rules/examples.
-Comparison as ../shared/examples/README.md says. Our own examples may also give `warnings` (the
-sorted codes of the warning findings); it is compared only where an expected file states it.
+The examples of the documentation live in docs/examples, the hand-worked ones of single rules in
+tests/rules/examples; both are read from the repository only. Comparison as docs/examples/README.md
+says: `amounts_by_kind` and `warnings` are compared only where an expected file states them.
 """
 
 import json
@@ -10,19 +10,22 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
+DOCS_EXAMPLES = ROOT / "docs" / "examples"
 OWN_EXAMPLES = ROOT / "tests" / "rules" / "examples"
+EXAMPLE_DIRS = (DOCS_EXAMPLES, OWN_EXAMPLES)
 
 
 def example_names() -> list[Path]:
-    """Every `*.claim.json` that has an `*.expected.json` beside it."""
-    claims = sorted(SHARED_EXAMPLES.glob("*.claim.json")) + sorted(OWN_EXAMPLES.glob("*.claim.json"))
-    return [c for c in claims if c.with_name(c.name.replace(".claim.", ".expected.")).exists()]
+    """Every `*.claim.json` of the example folders; one without its expected file fails when loaded."""
+    return [claim for folder in EXAMPLE_DIRS for claim in sorted(folder.glob("*.claim.json"))]
+
+
+def expected_path(claim_path: Path) -> Path:
+    return claim_path.with_name(claim_path.name.replace(".claim.", ".expected."))
 
 
 def load_example(claim_path: Path) -> tuple[dict, dict]:
-    expected_path = claim_path.with_name(claim_path.name.replace(".claim.", ".expected."))
-    return json.loads(claim_path.read_text()), json.loads(expected_path.read_text())
+    return json.loads(claim_path.read_text()), json.loads(expected_path(claim_path).read_text())
 
 
 def summary(decision: dict) -> dict:

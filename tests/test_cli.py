@@ -191,3 +191,10 @@ def test_commands_through_a_real_flask_process(tmp_path):
         ops = find_user("ops@example.fi")
         assert token_owner(token.output.strip().splitlines()[-1]) == Caller(ops.id, "admin", "Olli Operaattori")
         db.engine.dispose()
+
+
+def test_users_create_refuses_an_easy_password_in_english(app, runner):
+    result = create(runner, "k@example.fi", "--name", "K", "--role", "mentor", password="aaaaaaaaaaaa")
+    assert result.exit_code == 1
+    assert "Error: This password is too easy to guess" in result.output
+    assert find_user("k@example.fi") is None

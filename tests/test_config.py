@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from expenses import create_app
-from expenses.config import DEV_SECRET_KEY, ConfigError
+from expenses.config import DEV_SECRET_KEY, ConfigError, refuse_unshared_limits
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_SECRET = "k" * 40
@@ -134,3 +134,39 @@ def test_start_up_error_is_one_clear_line_without_traceback(env):
     assert result.returncode == 3  # gunicorn stops on this code instead of restarting workers forever
     assert result.stderr.startswith("Cannot start the travel-claim service: EXPENSES_SECRET_KEY must be set")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env_name", "workers", "store", "refused"),
+    [
+        ("production", 2, "memory://", True),
+        ("production", 1, "memory://", False),  # one worker counts everything itself
+        ("production", 4, "redis://127.0.0.1:6379", False),
+        ("development", 4, "memory://", False),
+    ],
+)
+def test_several_production_workers_need_a_shared_limit_store(env, env_name, workers, store, refused):
+    env(ENV_NAME=env_name, SECRET_KEY=GOOD_SECRET, RATELIMIT_STORAGE_URI=store)
+    app = create_app()
+    if refused:
+        with pytest.raises(ConfigError, match=f"EXPENSES_RATELIMIT_STORAGE_URI must be a store the {workers} workers"):
+            refuse_unshared_limits(app, workers)
+    else:
+        refuse_unshared_limits(app, workers)
+
+
+def test_gunicorn_with_several_workers_stops_on_the_memory_store(env, tmp_path):
+    """gunicorn.conf.py asks before the first worker starts, and gunicorn stops with one line."""
+    env(ENV_NAME="production", SECRET_KEY=GOOD_SECRET)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("gunicorn")), "--workers", "3", "--bind", "127.0.0.1:0", "wsgi:app"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=os.environ,
+        timeout=60,
+    )
+    assert result.returncode == 3
+    [line] = [line for line in result.stderr.splitlines() if "travel-claim" in line]
+    assert line.startswith("Cannot start the travel-claim service: EXPENSES_RATELIMIT_STORAGE_URI must be a store")
+    assert "Traceback" not in result.stderr and "Booting worker" not in result.stderr

@@ -1,4 +1,4 @@
-"""The JSON API under /api/v1 (DESIGN.md section 5): Bearer tokens, the same workflow as the web pages."""
+"""The JSON API under /api/v1 (docs/api.md): Bearer tokens, the same workflow as the web pages."""
 
 from flask import Blueprint
 

@@ -47,6 +47,28 @@ def json_body(field: str, required: bool) -> object:
     return data
 
 
+def claim_body() -> object:
+    """A claim as JSON; its amounts may have a decimal comma, as people type them in the form ("12,50").
+
+    The comma becomes a point here, for every amount and quantity, so the engine and the stored claim
+    see one notation and the engine's 422 still names anything else that is not a number."""
+    body = json_body("claim", required=True)
+    if not isinstance(body, dict):
+        return body
+    places = [body.get("trip")] + (body.get("expenses") if isinstance(body.get("expenses"), list) else [])
+    for place in places:
+        if isinstance(place, dict):
+            for key in DECIMAL_FIELDS:
+                if isinstance(place.get(key), str) and _DECIMAL_COMMA.fullmatch(place[key]):
+                    place[key] = place[key].replace(",", ".")
+    return body
+
+
+#: The number fields of a claim's trip and expenses that may be written as decimal strings.
+DECIMAL_FIELDS = ("distance_km", "amount", "km")
+_DECIMAL_COMMA = re.compile(r"\d+,\d+")
+
+
 def _refuse_control_characters(data: object, where: str) -> None:
     """Every text of the body, keys too, may have line breaks but no other control characters."""
     if isinstance(data, str):

@@ -1,7 +1,7 @@
 """The OpenAPI 3 document of /api/v1: schemas, shared responses and one entry per route, written out by hand.
 
-Kept declarative on purpose: the claim and decision schemas restate DESIGN.md section 4, and the
-paths table restates section 5, so a reader can check one against the other line by line.
+Kept declarative on purpose: the claim and decision schemas restate docs/claims.md, and the
+paths table restates docs/api.md, so a reader can check one against the other line by line.
 tests/api/test_openapi.py fails when a route of the blueprint is missing here.
 """
 
@@ -13,7 +13,12 @@ from rules.decision import LINE_KINDS
 
 JSON = "application/json"
 MONEY = {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$", "example": "89.90"}
-AMOUNT = {"type": "string", "pattern": r"^\d{1,7}(\.\d{1,2})?$", "example": "89.90", "description": "more than 0"}
+AMOUNT = {
+    "type": "string",
+    "pattern": r"^\d{1,7}([.,]\d{1,2})?$",
+    "example": "89.90",
+    "description": "more than 0; a decimal comma (\"89,90\") is read as a point, as in the form",
+}
 # What the server checks of every text, said as patterns (expenses/text.py, rules/claim.py): no control
 # characters but line breaks and tabs; a one-line text (a payment reference) not even those; years 1900–2999.
 _CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029"
@@ -58,12 +63,18 @@ EXPENSES = {
         amount=AMOUNT,
         description=TEXT,
         receipt=RECEIPT_ID,
+        sleeping_berth={
+            "type": "boolean",
+            "default": False,
+            "description": "the ticket includes a sleeping berth: no night-travel allowance for that night "
+            "(dated as a night_travel request is)",
+        },
     ),
     "own_car": _expense(
         "own_car",
         "Own car: kilometres driven, with passengers for the passenger increment.",
         ["km"],
-        km={"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})?$"}]},
+        km={"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"}]},
         passengers={"type": "integer", "minimum": 0, "default": 0},
         route=TEXT,
         description=TEXT,
@@ -108,7 +119,7 @@ EXPENSES = {
 SCHEMAS: dict[str, dict] = {
     "ClaimBody": {
         "type": "object",
-        "description": "The claim document of DESIGN.md section 4. The claimant comes from the token's user, "
+        "description": "The claim document of docs/claims.md. The claimant comes from the token's user, "
         "never from the body.",
         "additionalProperties": False,
         "required": ["session", "trip"],
@@ -123,9 +134,10 @@ SCHEMAS: dict[str, dict] = {
                     "distance_km": {
                         "oneOf": [
                             {"type": "integer", "minimum": 0},
-                            {"type": "string", "pattern": r"^\d{1,6}(\.\d{1,2})?$"},
+                            {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"},
                         ],
-                        "description": "one-way distance from the start place to the venue",
+                        "description": "one-way distance from the start place to the venue; a decimal string may "
+                        "have a comma or a point",
                     },
                     "departure": LOCAL_TIME,
                     "return": {**LOCAL_TIME, "description": "after the departure; local time without an offset"},
@@ -153,7 +165,7 @@ SCHEMAS: dict[str, dict] = {
     **{f"Expense_{kind}": schema for kind, schema in EXPENSES.items()},
     "Decision": {
         "type": "object",
-        "description": "What the claim reimburses, line by line, with every problem found (DESIGN.md section 4).",
+        "description": "What the claim reimburses, line by line, with every problem found (docs/claims.md).",
         "required": ["ruleset", "eligible", "lines", "findings", "total"],
         "properties": {
             "ruleset": {"type": "string", "nullable": True, "example": "fi-state-2023"},
@@ -553,7 +565,12 @@ PATHS: dict[str, dict] = {
     },
     "/claims/{claim_id}/submit": {
         "parameters": ["claim_id"],
-        **_action("Submit to finance (409 ineligible with the findings when it has errors)", "its mentor"),
+        **_action(
+            "Submit to finance (409 ineligible with the errors that block it). Submitting with the claimant's own "
+            "token is their declaration that the claim is correct and that its costs have not been reimbursed to "
+            "them from elsewhere, the declaration the web page asks for",
+            "its mentor",
+        ),
     },
     "/claims/{claim_id}/check": {
         "parameters": ["claim_id"],

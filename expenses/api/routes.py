@@ -55,7 +55,7 @@ def sessions() -> Response:
 @bp.post("/claims/preview")
 @roles("mentor", message=MENTORS_ONLY)
 def preview() -> Response:
-    body = inputs.json_body("claim", required=True)
+    body = inputs.claim_body()
     decision = workflow.preview(body, caller(), language(), inputs.claim_id_arg())
     return jsonify(decision.to_dict())
 
@@ -81,7 +81,7 @@ def upload_receipt() -> tuple[Response, int]:
 @bp.post("/claims")
 @roles("mentor", message=MENTORS_ONLY)
 def create_claim() -> Response:
-    body = inputs.json_body("claim", required=True)
+    body = inputs.claim_body()
     return claim_response(workflow.create(body, api_user(), language()).id, 201)
 
 
@@ -100,7 +100,7 @@ def claim(claim_id: int) -> Response:
 @bp.put("/claims/<int:claim_id>")
 @roles("mentor", message=MENTORS_ONLY)
 def update_claim(claim_id: int) -> Response:
-    body = inputs.json_body("claim", required=True)
+    body = inputs.claim_body()
     workflow.update(claim_id, body, api_user(), language(), version=inputs.version())
     return claim_response(claim_id)
 

@@ -17,12 +17,11 @@ from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import STATUS_NAMES, language
 from expenses.models import Claim, User, utcnow
+from expenses.web import summary
 from expenses.web.access import role_required
-from expenses.web.claim_pages import claims_page, receipts_of, session_label, template_helpers, trail_of
-from expenses.web.forms import CheckedForm
-from expenses.web.search import LocalDateField, matching, search_field
+from expenses.web.claim_pages import claims_page, receipts_of, template_helpers, trail_of
+from expenses.web.search import LocalDateField, SearchForm
 from expenses.web.validators import within_years
-from rules import load_calendar
 from rules.programme import HELSINKI
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -50,14 +49,9 @@ class LocalDecimalField(DecimalField):
         super().process_formdata(valuelist)
 
 
-class FilterForm(CheckedForm):
-    """The auditor's search. A GET form: it changes nothing, so it needs no CSRF token and can be bookmarked."""
+class FilterForm(SearchForm):
+    """The auditor's search: the search box and session, with the auditor's own filters."""
 
-    class Meta:
-        csrf = False
-
-    q = search_field()
-    session = SelectField(_l("Session"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[Optional()])
     approved_from = LocalDateField(_l("Approved from"), validators=[Optional(), within_years])
     approved_to = LocalDateField(_l("Approved until"), validators=[Optional(), within_years])
@@ -68,9 +62,6 @@ class FilterForm(CheckedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.session.choices = [("", _l("All sessions"))] + [
-            (s.id, session_label(s.id)) for s in load_calendar().reimbursable()
-        ]
         self.status.choices = [("", _l("Approved or paid"))] + [(s, STATUS_NAMES[s]) for s in VISIBLE]
         self.sort.choices = [(key, label) for key, (label, _column) in SORTS.items()]
         self.order.choices = [("desc", _l("Descending")), ("asc", _l("Ascending"))]
@@ -91,15 +82,12 @@ def _local_start(day: date) -> datetime:
 def _filtered(form: FilterForm) -> Select:
     """The claims the filters ask for; dates are Helsinki days, the end date included."""
     query = select(Claim).where(Claim.status.in_(VISIBLE))
-    term = (form.q.data or "").strip()
-    if term or form.sort.data == "mentor":
+    if form.term or form.sort.data == "mentor":
         # Only then: without the mentor, counting and ordering the list read nothing but an index.
         query = query.join(User, Claim.mentor_id == User.id)
     if form.status.data in VISIBLE:
         query = query.where(Claim.status == form.status.data)
-    if form.session.data:
-        query = query.where(Claim.session_id == form.session.data)
-    query = matching(query, term)
+    query = form.narrowed(query)
     if form.approved_from.data:
         query = query.where(Claim.approved_at >= _local_start(form.approved_from.data))
     if form.approved_to.data:
@@ -196,6 +184,19 @@ def ledger_xlsx():
         rows.close()
     out.seek(0)
     return send_file(out, XLSX, as_attachment=True, download_name=_file_name("ledger", "xlsx"), max_age=0)
+
+
+@bp.route("/summary")
+@role_required("auditor")
+def summary_page():
+    """The programme's finances; auditors count claims in the statuses they may read."""
+    return summary.page("audit.summary_csv", VISIBLE)
+
+
+@bp.route("/summary.csv")
+@role_required("auditor")
+def summary_csv():
+    return summary.csv_download(VISIBLE)
 
 
 @bp.route("/claims/<int:claim_id>")

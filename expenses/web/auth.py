@@ -1,18 +1,29 @@
-"""Sign-in, sign-out, password change and each role's home page."""
+"""Sign-in, sign-out, password change, the links that set a password by mail, and each role's home page."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from expenses.accounts import MIN_PASSWORD_LENGTH, find_user, set_password, verify_password
+from expenses import account_log, account_notices, password_links
+from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, end_sessions, find_user, set_password, verify_password
 from expenses.extensions import db, limiter
-from expenses.security import account_limit, address_limit, login_account_key, login_failed
+from expenses.models import User
+from expenses.security import (
+    account_limit,
+    address_limit,
+    login_account_key,
+    login_failed,
+    reset_account_key,
+    reset_account_limit,
+    reset_address_limit,
+)
 from expenses.web.forms import CheckedForm
+from expenses.web.validators import strong_password
 
 bp = Blueprint("auth", __name__)
 
@@ -34,19 +45,19 @@ class LoginForm(CheckedForm):
     )
 
 
-class PasswordForm(CheckedForm):
-    current = PasswordField(
-        _l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))]
-    )
+class NewPasswordForm(CheckedForm):
     new = PasswordField(
         _l("New password"),
         validators=[
             DataRequired(message=_l("Enter a new password.")),
-            # WTForms fills in %(min)d itself.
-            Length(min=MIN_PASSWORD_LENGTH, message=_l("The new password must be at least %(min)d characters long.")),
             Length(max=1000, message=_l("The new password can be at most %(max)d characters long.")),
+            strong_password(lambda form: (form.user.email, form.user.name)),
         ],
-        description=_l("At least %(n)s characters.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "At least %(n)s characters and not easy to guess: for example four or five words that do not belong "
+            "together.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
     )
     repeat = PasswordField(
         _l("New password again"),
@@ -54,6 +65,22 @@ class PasswordForm(CheckedForm):
             DataRequired(message=_l("Enter the new password again.")),
             EqualTo("new", message=_l("The passwords differ.")),
         ],
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user  # whose password: it must not be made of their e-mail or name
+
+
+class PasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))]
+    )
+
+
+class ForgotForm(CheckedForm):
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address.")), Length(max=254)]
     )
 
 
@@ -116,8 +143,7 @@ def logout():
     if current_user.is_authenticated:
         # Ended on the server, not only in this browser: the session's id carries the account's generation
         # (User.get_id), so moving it on makes a copy of the cookie sign nobody in. It signs out everywhere.
-        user = current_user._get_current_object()
-        user.session_epoch = (user.session_epoch or 0) + 1
+        end_sessions(current_user._get_current_object())
         db.session.commit()
     logout_user()
     _fresh_session()
@@ -128,13 +154,20 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
-    form = PasswordForm()
+    form = PasswordForm(current_user)
     if form.validate_on_submit():
         if not verify_password(current_user, form.current.data):
             form.current.errors.append(_("The current password is wrong."))
         else:
             user = current_user._get_current_object()
-            set_password(user, form.new.data)
+            try:
+                set_password(user, form.new.data)
+            except AccountError as e:
+                db.session.rollback()
+                form.new.errors.append(str(e))
+                return render_template("auth/password.html", form=form), 422
+            account_log.record(user, "password_changed", user)
+            account_notices.changed(user, "password")
             db.session.commit()
             # Stay signed in here with the new epoch; sessions elsewhere still carry the old one and end.
             _fresh_session()
@@ -142,6 +175,74 @@ def password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("auth.home"))
     return render_template("auth/password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+# Every request counts per address; per e-mail address, however many addresses ask for it.
+@limiter.limit(reset_address_limit, methods=["POST"])
+@limiter.limit(reset_account_limit, methods=["POST"], key_func=reset_account_key)
+def forgot_password():
+    form = ForgotForm()
+    if form.validate_on_submit():
+        password_links.request_reset(form.email.data)
+        db.session.commit()
+        # The same answer whether or not the address has an account: no telling which do.
+        flash(
+            _(
+                "If %(email)s has an account here, a link to set a new password is on its way. "
+                "It works for %(minutes)s minutes.",
+                email=form.email.data.strip(),
+                minutes=current_app.config["RESET_MINUTES"],
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+def _link_refused(error: password_links.LinkError, purpose: str):
+    status = 400 if error.reason == "invalid" else 410
+    return render_template("auth/link_refused.html", reason=error.reason, purpose=purpose), status
+
+
+def _set_from_link(token: str, purpose: str, action: str):
+    """The page of a link by mail: the new password twice; once set, the link (and every older one) is spent."""
+    try:
+        user = password_links.read_link(token, purpose)
+    except password_links.LinkError as e:
+        return _link_refused(e, purpose)
+    form = NewPasswordForm(user)
+    if form.validate_on_submit():
+        try:
+            set_password(user, form.new.data)  # also ends every session and API token of the account
+        except AccountError as e:
+            db.session.rollback()
+            form.new.errors.append(str(e))
+        else:
+            account_log.record(user, action, user)
+            if purpose == "reset":
+                account_notices.changed(user, "password")
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            _fresh_session()
+            # Signing in with it, not straight in: two-factor sign-in must not be skipped by a link.
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for("auth.login"))
+    return (
+        render_template("auth/set_password.html", form=form, user=user, purpose=purpose),
+        422 if form.errors else 200,
+    )
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    return _set_from_link(token, "invite", "password_set")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_from_link(token, "reset", "password_reset")
 
 
 @bp.route("/actor")

@@ -16,6 +16,7 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     Field,
@@ -48,9 +49,9 @@ EXPENSE_TYPES = (
     ("other", _l("Other necessary cost (such as parking)")),
     ("meal", _l("Meal")),
 )
-#: The claim document's fields for each expense type besides type and date (DESIGN §4).
+#: The claim document's fields for each expense type besides type and date (docs/claims.md).
 TYPE_FIELDS = {
-    "public_transport": ("amount", "description", "receipt"),
+    "public_transport": ("amount", "description", "sleeping_berth", "receipt"),
     "own_car": ("km", "passengers", "route"),
     "taxi": ("amount", "description", "reason", "receipt"),
     "accommodation": ("amount", "nights", "description", "receipt"),
@@ -58,12 +59,21 @@ TYPE_FIELDS = {
     "other": ("amount", "description", "receipt"),
     "meal": ("amount", "description", "receipt"),
 }
-#: The same, named as the form's fields, for the script that shows only the fields a type uses.
+#: The type a new claim's first row starts with: most mentors come by train or bus.
+DEFAULT_TYPE = "public_transport"
+#: Types whose row offers "return ticket: same as this".
+RETURN_TYPES = ("public_transport", "taxi")
+#: The parts of a row each type shows, named as in the form, for the script that hides the others.
 FORM_TYPE_FIELDS = {
-    kind: ["description" if name == "route" else name for name in names] for kind, names in TYPE_FIELDS.items()
+    kind: ["description" if name == "route" else name for name in names]
+    + (["copy"] if kind in RETURN_TYPES else [])
+    + (["meal-note"] if kind == "meal" else [])
+    for kind, names in TYPE_FIELDS.items()
 }
 MAX_EXPENSES = 100
 _NUMBER = re.compile(r"-?\d+([.,]\d+)?")
+# A route's two ends: the last word before a dash and everything after it ("Juna Tampere–Helsinki").
+_ROUTE = re.compile(r"(?P<head>.*?)(?P<start>[^\s–-]+)(?P<dash>\s*[–-]\s*)(?P<to>[^–-]+)")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M"
 # Browsers send minutes; some add seconds when a step is set.
 _TIME_FORMATS = [_TIME_FORMAT, "%Y-%m-%dT%H:%M:%S"]
@@ -134,7 +144,6 @@ class ExpenseForm(Form):
     type = SelectField(
         _l("Type"),
         choices=[SelectChoice("", _l("Choose the type"))] + [SelectChoice(v, label) for v, label in EXPENSE_TYPES],
-        description=_l("Meals are covered by the per diem: a meal is not reimbursed separately."),
     )
     date = DateField(_l("Date"), validators=[Optional()], invalid_value_message=_l("Enter a date, such as 23.4.2024."))
     description = StringField(
@@ -155,15 +164,24 @@ class ExpenseForm(Form):
     nights = IntegerField(
         _l("Nights (accommodation)"), validators=[Optional(), NumberRange(min=1, max=60)], render_kw={"min": 1}
     )
+    sleeping_berth = BooleanField(
+        _l("The ticket includes a sleeping berth"),
+        description=_l("A berth is the night's rest: no night travel allowance is paid for that night."),
+    )
     receipt = FileField(_l("Receipt"), description=_l("PDF, JPEG or PNG, at most 10 MB."))
     receipt_id = HiddenField()
 
+    def shows(self, part: str) -> bool:
+        """Whether a part only some types have (the return-ticket copy, the meal note) belongs to this row."""
+        return part in FORM_TYPE_FIELDS.get(self.type.data or "", ())
+
     def is_blank(self) -> bool:
-        """A row nobody has filled in (such as a freshly added one) is not an expense."""
+        """A row nobody has filled in (such as a freshly added one) is not an expense.
+
+        Its defaults (the first row's type, a date taken from the trip) alone do not make it one."""
         return not any(
             [
-                self.type.data,
-                self.date.data,
+                self.type.data not in ("", DEFAULT_TYPE),
                 self.description.data,
                 self.amount.raw_data and self.amount.raw_data[0].strip(),
                 self.km.raw_data and self.km.raw_data[0].strip(),
@@ -173,8 +191,31 @@ class ExpenseForm(Form):
         )
 
 
-class ClaimForm(CheckedForm):
-    """The whole claim: the session (new claims only), the trip, free meals and the expense rows."""
+class SendForm(CheckedForm):
+    """What sending a claim to finance asks: the declaration, and the bank account if none is on file."""
+
+    declaration = BooleanField(
+        _l(
+            "I declare that the information in this claim is correct and that these costs have not been "
+            "reimbursed to me from elsewhere."
+        )
+    )
+    iban = StringField(
+        _l("Bank account (IBAN) for the payment"),
+        validators=[Length(max=42)],
+        description=_l("Optional now: you can also add it later on your account page; it is needed before payment."),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def declared(self) -> bool:
+        """Whether the declaration was given; if not, its field says so."""
+        if not self.declaration.data:
+            add_error(self.declaration, _("Confirm that the claim is correct before sending it."))
+        return bool(self.declaration.data)
+
+
+class ClaimForm(SendForm):
+    """The whole claim: the session (new claims only), the trip, free meals, the expense rows, and sending."""
 
     session = RadioField(_l("Session"), choices=[], validate_choice=False)
     version = HiddenField()
@@ -235,6 +276,43 @@ def remove_row(form: ClaimForm, index: str) -> bool:
     return False
 
 
+def copy_row(form: ClaimForm, index: str) -> FormField | None:
+    """The return ticket: a copy of row `index` dated on the return day, its route the other way round.
+
+    The receipt is not copied: each ticket is paid once, on its own receipt."""
+    source = next((e.form for e in form.expenses.entries if row_index(e) == index), None)
+    if source is None:
+        return None
+    entry = add_row(form)
+    if entry is None:
+        return None
+    row: ExpenseForm = entry.form
+    row.type.data = source.type.data
+    row.description.data = reversed_route(source.description.data or "")
+    row.amount.data = source.amount.data
+    row.amount.raw_data = source.amount.raw_data
+    row.date.data = form.return_at.data.date() if form.return_at.data else source.date.data
+    return entry
+
+
+def reversed_route(text: str) -> str:
+    """ "Train Tampere–Helsinki" → "Train Helsinki–Tampere"; text that is not one such route stays as it is."""
+    match = _ROUTE.fullmatch(text.strip())
+    if not match:
+        return text
+    return f"{match['head']}{match['to']}{match['dash']}{match['start']}"
+
+
+def default_dates(form: ClaimForm) -> None:
+    """Rows without a date (or an unreadable one) are dated on the departure day, as the script does."""
+    if not form.departure.data:
+        return
+    for entry in form.expenses.entries:
+        row: ExpenseForm = entry.form
+        if row.date.data is None and not row.date.errors and not row.is_blank():
+            row.date.data, row.date.raw_data = form.departure.data.date(), None  # shown as the date, not as typed
+
+
 def template_row() -> ExpenseForm:
     """An empty row whose names carry a placeholder for the script that adds rows in the browser."""
     return ExpenseForm(prefix="expenses-__INDEX__-")
@@ -290,7 +368,7 @@ def _moment(value: datetime | None) -> str | None:
 
 
 def build_body(form: ClaimForm, session_id: str | None) -> Built:
-    """The claim JSON of DESIGN §4 from the form. Empty or unreadable values are left out so the engine names them."""
+    """The claim JSON (docs/claims.md) from the form; empty or unreadable values are left out for the engine to name."""
     trip: dict = {}
     if form.start_place.data and form.start_place.data.strip():
         trip["start_place"] = form.start_place.data.strip()
@@ -328,6 +406,7 @@ def _expense(row: ExpenseForm) -> dict:
         "km": row.km.data,
         "passengers": row.passengers.data,
         "nights": row.nights.data,
+        "sleeping_berth": True if row.sleeping_berth.data else None,  # left out unless ticked, as before
         "reason": (row.reason.data or "").strip() or None,
         "receipt": row.receipt_id.data or None,
         "description": text or None,
@@ -360,6 +439,7 @@ def fill_from_body(form: ClaimForm, body: dict) -> None:
         row.passengers.data = expense.get("passengers")
         row.reason.data = expense.get("reason", "")
         row.nights.data = expense.get("nights")
+        row.sleeping_berth.data = expense.get("sleeping_berth") is True
         row.receipt_id.data = expense.get("receipt", "")
 
 
@@ -395,6 +475,7 @@ _EXPENSE_FIELDS = {
     "passengers": "passengers",
     "reason": "reason",
     "nights": "nights",
+    "sleeping_berth": "sleeping_berth",
     "receipt": "receipt",
 }
 _PATH = re.compile(r"(?P<head>[a-z_]+)(\[(?P<index>\d+)\])?(\.(?P<tail>[a-z_]+))?")
@@ -490,7 +571,9 @@ def field_errors(form: ClaimForm) -> list[tuple[str, str, str]]:
 
 
 def _messages(f: Field) -> list[str]:
-    return [e for e in (f.errors or []) if isinstance(e, str)]
+    # A field's own messages: text, or lazy text (the date fields' "Enter a date…"); a list of rows
+    # has lists and dicts of its rows' errors, which the rows report themselves.
+    return [str(e) for e in (f.errors or []) if not isinstance(e, (list, tuple, dict))]
 
 
 def has_errors(form: ClaimForm) -> bool:

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from expenses import receipts, workflow
-from expenses.decisions import localised
+from expenses import payments, receipts, workflow
+from expenses.decisions import computed_total, localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
@@ -24,6 +24,9 @@ from expenses.web.access import role_required
 from rules import Session, load_calendar
 
 bp = Blueprint("mentor", __name__, url_prefix="/claims")
+bp.add_app_template_filter(computed_total, "computed_total")  # the decision table of every audience
+#: The statuses in which the mentor may change and send the claim.
+EDITABLE = ("draft", "returned")
 
 EVENT_NAMES = {
     "create": _l("Created"),
@@ -93,8 +96,12 @@ def _posted_action() -> tuple[str, str | None]:
         return "add", None
     if "remove_expense" in form:
         return "remove", form["remove_expense"]
+    if "copy_expense" in form:
+        return "copy", form["copy_expense"]
     if "compute" in form:
         return "compute", None
+    if "send" in form:
+        return "send", None
     return "save", None
 
 
@@ -154,35 +161,44 @@ def _chosen_session(form: cf.ClaimForm, choices: list[SessionChoice]) -> str | N
 
 
 def _handle_post(form: cf.ClaimForm, claim: Claim | None, session_id: str | None):
-    """One POST of the (already validated) claim form: store uploads, then add or remove a row, compute, or save."""
+    """One POST of the (already validated) claim form: store uploads, then add, copy or remove a row,
+    compute, save, or send (save and submit)."""
     action, index = _posted_action()
     cf.store_uploads(form, current_user)
     focus = None
     preview = Preview()
-    if action == "add":
-        row = cf.add_row(form)
-        focus = row.form.type.id if row else None
-        if row is None:
+    if action in ("add", "copy"):
+        row = cf.add_row(form) if action == "add" else cf.copy_row(form, index or "")
+        # A copied ticket needs only its own receipt: the keyboard goes there.
+        focus = (row.form.type.id if action == "add" else row.form.receipt.id) if row else None
+        if row is None and len(form.expenses.entries) >= cf.MAX_EXPENSES:
             flash(_("A claim can have at most %(n)s expenses.", n=cf.MAX_EXPENSES), "error")
     elif action == "remove":
         cf.remove_row(form, index or "")
         focus = "add-expense"
     else:
+        cf.default_dates(form)
         built = cf.build_body(form, session_id)
-        if action == "save" and session_id and not cf.has_errors(form):
+        wanted = action == "save" or (action == "send" and _ready_to_send(form))
+        if wanted and session_id and not cf.has_errors(form):
             try:
                 if claim is None:
                     saved = workflow.create(built.body, current_user, language())
-                    flash(_("The claim was saved as a draft. Check it and submit it when it is ready."), "success")
                 else:
                     saved = workflow.update(claim.id, built.body, current_user, language(), _version())
-                    flash(_("The changes were saved."), "success")
-                return redirect(url_for("mentor.show", claim_id=saved.id))
             except workflow.Invalid as e:
                 preview.notes = cf.apply_errors(form, built, e.problems)
             except (workflow.Ineligible, workflow.Stale, workflow.WrongState) as e:
                 db.session.rollback()
                 preview.notes = [e.message]
+            else:
+                if action == "send":
+                    return _send(saved, form)
+                if claim is None:
+                    flash(_("The claim was saved as a draft. Check it and send it when it is ready."), "success")
+                else:
+                    flash(_("The changes were saved."), "success")
+                return redirect(url_for("mentor.show", claim_id=saved.id))
         if not session_id and not form.session.errors:
             cf.add_error(form.session, _("Choose the session."))
         computed = _compute(form, built, claim.id if claim else None) if session_id else Preview()
@@ -190,6 +206,45 @@ def _handle_post(form: cf.ClaimForm, claim: Claim | None, session_id: str | None
         computed.errors = cf.field_errors(form)
         preview = computed
     return preview, focus
+
+
+def _ready_to_send(form: cf.SendForm) -> bool:
+    """The declaration is given and the IBAN, if one was typed, is one; otherwise their fields say why."""
+    ready = form.declared()
+    typed = (form.iban.data or "").strip()
+    if typed and not current_user.iban:
+        try:
+            payments.normalise_iban(typed)
+        except workflow.Invalid as e:
+            cf.add_error(form.iban, e.message)
+            ready = False
+    return ready
+
+
+def _keep_iban(form: cf.SendForm) -> None:
+    """The IBAN typed when sending (asked only while none is on file), checked by `_ready_to_send`."""
+    typed = (form.iban.data or "").strip()
+    if typed and not current_user.iban:
+        payments.set_iban(current_user, typed)
+
+
+def _send(claim: Claim, form: cf.SendForm):
+    """Submit the saved claim, keeping the IBAN typed with it; a refusal leaves it saved, to fix and send again."""
+    _keep_iban(form)
+    try:
+        workflow.submit(claim.id, current_user, language(), claim.version)
+    except workflow.Ineligible:
+        # Redirected, not rendered: reloading the page must not send the form (and a new claim) again.
+        flash(
+            _("The claim was saved as a draft, but it cannot be sent until the errors shown below are fixed."), "error"
+        )
+        return redirect(url_for("mentor.show", claim_id=claim.id))
+    except (workflow.Stale, workflow.WrongState) as e:
+        db.session.rollback()
+        flash(e.message, "error")
+        return redirect(url_for("mentor.show", claim_id=claim.id))
+    flash(_("The claim was sent to ministry finance."), "success")
+    return redirect(url_for("mentor.show", claim_id=claim.id))
 
 
 def _form_context(form: cf.ClaimForm, preview: Preview, focus: str | None = None, **extra) -> dict:
@@ -235,7 +290,7 @@ def new():
             return result
         preview, focus = result
     elif not form.expenses.entries:
-        cf.add_row(form)
+        cf.add_row(form).form.type.data = cf.DEFAULT_TYPE
         wanted = request.args.get("session")
         if wanted in open_ids:
             form.session.data = wanted
@@ -254,7 +309,14 @@ def show(claim_id: int):
     return _show(claim)
 
 
-def _show(claim: Claim, status: int = 200, problem: str | None = None, findings: list | None = None):
+def _show(
+    claim: Claim,
+    status: int = 200,
+    problem: str | None = None,
+    findings: list | None = None,
+    send_form: cf.SendForm | None = None,
+):
+    send_form = send_form or cf.SendForm(formdata=None)
     ids = {e.get("receipt") for e in claim.body.get("expenses", []) if isinstance(e.get("receipt"), str)}
     return (
         render_template(
@@ -268,19 +330,25 @@ def _show(claim: Claim, status: int = 200, problem: str | None = None, findings:
             file_size=cf.file_size,
             EXPENSE_NAMES=dict(cf.EXPENSE_TYPES),
             EVENT_NAMES=EVENT_NAMES,
-            editable=claim.status in ("draft", "returned"),
+            editable=claim.status in EDITABLE,
+            send_form=send_form,
+            errors=cf.field_errors(send_form),
         ),
         status,
     )
+
+
+def _closed(claim: Claim):
+    flash(_("The claim can be changed only while it is a draft or returned for correction."), "error")
+    return redirect(url_for("mentor.show", claim_id=claim.id))
 
 
 @bp.route("/<int:claim_id>/edit", methods=["GET", "POST"])
 @role_required("mentor")
 def edit(claim_id: int):
     claim = workflow.get_claim(claim_id, current_user)
-    if claim.status not in ("draft", "returned"):
-        flash(_("The claim can be changed only while it is a draft or returned for correction."), "error")
-        return redirect(url_for("mentor.show", claim_id=claim.id))
+    if claim.status not in EDITABLE:
+        return _closed(claim)
     form = cf.ClaimForm()
     preview, focus = Preview(decision=localised(claim, language())), None
     if request.method == "POST":
@@ -304,6 +372,13 @@ def edit(claim_id: int):
 @role_required("mentor")
 def submit(claim_id: int):
     claim = workflow.get_claim(claim_id, current_user)
+    if claim.status not in EDITABLE:  # whatever was ticked: the claim has gone on already
+        return _closed(claim)
+    form = cf.SendForm()
+    form.validate()
+    if not _ready_to_send(form):
+        return _show(claim, 422, send_form=form)
+    _keep_iban(form)
     try:
         workflow.submit(claim.id, current_user, language(), _version())
     except workflow.Ineligible as e:
@@ -314,7 +389,7 @@ def submit(claim_id: int):
     except workflow.WrongState as e:
         flash(e.message, "error")
         return redirect(url_for("mentor.show", claim_id=claim_id))
-    flash(_("The claim was submitted to ministry finance."), "success")
+    flash(_("The claim was sent to ministry finance."), "success")
     return redirect(url_for("mentor.show", claim_id=claim_id))
 
 
@@ -331,6 +406,7 @@ def live_preview():
     cf.validate_fields(form)
     if claim_id is None:
         session_id = _chosen_session(form, _session_choices())
+    cf.default_dates(form)
     built = cf.build_body(form, session_id)
     result = _compute(form, built, claim_id) if session_id else Preview(errors=cf.field_errors(form))
     if not session_id:

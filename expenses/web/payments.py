@@ -12,10 +12,11 @@ from wtforms.validators import DataRequired, Length
 
 from expenses import payments, workflow
 from expenses.extensions import db
-from expenses.models import Claim, PaymentBatch
+from expenses.models import Claim, PaymentBatch, User
 from expenses.security import whole_number
 from expenses.web.access import role_required
 from expenses.web.forms import CheckedForm
+from expenses.web.search import SearchForm
 from expenses.web.validators import plain
 
 bp = Blueprint("payments", __name__, url_prefix="/finance/payments")
@@ -37,15 +38,19 @@ def index():
 
 
 def _index(status: int = 200):
-    waiting = db.session.scalars(
-        select(Claim)
-        .where(Claim.status == "approved", Claim.payment_batch_id.is_(None))
-        .options(selectinload(Claim.mentor))
-        .order_by(Claim.approved_at, Claim.id)
-        .limit(500)
-    ).all()
+    search = SearchForm(formdata=request.args)
+    waiting = None  # a search with mistakes shows them instead of the claims
+    if search.validate():
+        query = select(Claim).where(Claim.status == "approved", Claim.payment_batch_id.is_(None))
+        if search.term:
+            query = query.join(User, Claim.mentor_id == User.id)
+        waiting = db.session.scalars(
+            search.narrowed(query).options(selectinload(Claim.mentor)).order_by(Claim.approved_at, Claim.id).limit(500)
+        ).all()
     batches = db.session.scalars(select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)).all()
-    page = render_template("payments/index.html", waiting=waiting, batches=batches, form=CheckedForm(), paid=PaidForm())
+    page = render_template(
+        "payments/index.html", waiting=waiting, batches=batches, form=CheckedForm(), paid=PaidForm(), search=search
+    )
     return page, status
 
 

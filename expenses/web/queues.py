@@ -19,6 +19,7 @@ from expenses.formatting import formats, language
 from expenses.models import Claim, User, claim_reference
 from expenses.queue_decisions import is_clean
 from expenses.web.claim_pages import Page, paginate, session_label
+from expenses.web.search import SearchForm
 from rules.i18n import LANGUAGES
 
 PAGE_SIZE = 50
@@ -169,7 +170,11 @@ def _rows(page_query: Select) -> list[QueueRow]:
     ]
 
 
-def queue_page(queue: Queue, waiting: dict[str, int]) -> Page:
-    """The requested page (`?page=`) of a queue, oldest first; `waiting` is what `counts` returned."""
+def queue_page(queue: Queue, waiting: dict[str, int], search: SearchForm | None = None) -> Page:
+    """The requested page (`?page=`) of a queue, oldest first; `waiting` is what `counts` returned.
+
+    A search (a valid `SearchForm` that narrows) counts its own rows: one query more than the queue."""
     query = _QUEUE_ROWS[queue.status, language()]
-    return paginate(query, "page", PAGE_SIZE, total=waiting.get(queue.status, 0), rows=_rows)
+    if search is None or not search.searching:
+        return paginate(query, "page", PAGE_SIZE, total=waiting.get(queue.status, 0), rows=_rows)
+    return paginate(search.narrowed(query, _mentor.c.name, _mentor.c.email), "page", PAGE_SIZE, rows=_rows)

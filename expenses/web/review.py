@@ -6,19 +6,20 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from expenses import queue_decisions, workflow
 from expenses.decisions import localised
 from expenses.extensions import db
-from expenses.formatting import language
-from expenses.models import Claim
+from expenses.formatting import STATUS_NAMES, language
+from expenses.models import Claim, User
 from expenses.security import whole_number
-from expenses.web import queues
+from expenses.web import queues, summary
 from expenses.web.access import role_required
 from expenses.web.claim_pages import claims_page, receipts_of, template_helpers, trail_of
 from expenses.web.forms import CheckedForm
+from expenses.web.search import SearchForm
 from expenses.web.validators import plain
 
 bp = Blueprint("review", __name__, url_prefix="/finance")
@@ -55,6 +56,20 @@ class PayForm(ActionForm):
         validators=[plain(DataRequired(message=_l("Write the payment reference."))), Length(max=100)],
         description=_l("The reference of the payment in the payment system."),
     )
+
+
+class HandledSearch(SearchForm):
+    """The handled list's search: the search box, the session and which of the handled statuses."""
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = [("", _l("Returned, rejected or paid"))] + [(s, STATUS_NAMES[s]) for s in HANDLED]
+
+    @property
+    def searching(self) -> bool:
+        return super().searching or bool(self.status.data)
 
 
 FORMS = {"check": ActionForm, "approve": ActionForm, "return": ReasonForm, "reject": ReasonForm, "pay": PayForm}
@@ -94,15 +109,40 @@ def _helpers() -> dict:
 def index():
     shown = queues.queue_named(request.args.get("queue"))
     waiting = queues.counts()
-    page = queues.queue_page(shown, waiting)
-    return render_template("review/index.html", queues=queues.QUEUES, shown=shown, waiting=waiting, page=page)
+    search = SearchForm(formdata=request.args)
+    # A search with mistakes shows them and no list: not a list the officer did not ask for.
+    page = queues.queue_page(shown, waiting, search) if search.validate() else None
+    return render_template(
+        "review/index.html", queues=queues.QUEUES, shown=shown, waiting=waiting, page=page, search=search
+    )
 
 
 @bp.route("/handled")
 @role_required("finance")
 def handled():
-    query = select(Claim).where(Claim.status.in_(HANDLED)).order_by(Claim.updated_at.desc(), Claim.id.desc())
-    return render_template("review/handled.html", page=claims_page(query, "page", PAGE_SIZE))
+    search = HandledSearch(formdata=request.args)
+    page = None
+    if search.validate():
+        query = select(Claim).where(Claim.status.in_(HANDLED))
+        if search.status.data in HANDLED:
+            query = query.where(Claim.status == search.status.data)
+        if search.term:
+            query = query.join(User, Claim.mentor_id == User.id)
+        query = search.narrowed(query).order_by(Claim.updated_at.desc(), Claim.id.desc())
+        page = claims_page(query, "page", PAGE_SIZE)
+    return render_template("review/handled.html", page=page, search=search)
+
+
+@bp.route("/summary")
+@role_required("finance")
+def summary_page():
+    return summary.page("review.summary_csv")
+
+
+@bp.route("/summary.csv")
+@role_required("finance")
+def summary_csv():
+    return summary.csv_download()
 
 
 @bp.post("/decide/<any(check, approve):action>")

@@ -6,10 +6,14 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_
-from wtforms import DateField, StringField
+from sqlalchemy.sql.elements import ColumnElement
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from expenses.models import Claim, User
+from expenses.web.claim_pages import session_label
+from expenses.web.forms import CheckedForm
+from rules import load_calendar
 
 #: A claim's reference as people quote it (MK-2024-000005), with or without the prefix and zeros.
 REFERENCE = re.compile(r"(?:MK-?)?(?:(?P<year>\d{4})-)?(?P<number>\d{1,9})", re.IGNORECASE)
@@ -25,9 +29,12 @@ def search_field() -> StringField:
     )
 
 
-def matching(query: Select, term: str | None) -> Select:
+def matching(
+    query: Select, term: str | None, name: ColumnElement = User.name, email: ColumnElement = User.email
+) -> Select:
     """The claims of `query` that the search box's text finds: a reference finds its claim, other
-    text the mentors whose name or e-mail contains it. The caller's query must join the mentor as User."""
+    text the mentors whose name or e-mail contains it. The caller's query must join the mentor: as
+    User, or as the table whose `name` and `email` columns it passes."""
     term = (term or "").strip()
     if not term:
         return query
@@ -41,11 +48,47 @@ def matching(query: Select, term: str | None) -> Select:
     lowered = term.lower()
     return query.where(
         or_(
-            func.lower(User.name).contains(lowered, autoescape=True),
-            User.name.contains(term, autoescape=True),
-            func.lower(User.email).contains(lowered, autoescape=True),
+            func.lower(name).contains(lowered, autoescape=True),
+            name.contains(term, autoescape=True),
+            func.lower(email).contains(lowered, autoescape=True),
         )
     )
+
+
+class SearchForm(CheckedForm):
+    """The search box and the session of a list of claims. A GET form: it changes nothing, so it needs no
+    CSRF token, and a search is an address that can be bookmarked. Lists add their own filters."""
+
+    class Meta:
+        csrf = False
+
+    q = search_field()
+    session = SelectField(_l("Session"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.session.choices = [("", _l("All sessions"))] + [
+            (s.id, session_label(s.id)) for s in load_calendar().reimbursable()
+        ]
+
+    @property
+    def term(self) -> str:
+        return (self.q.data or "").strip()
+
+    @property
+    def searching(self) -> bool:
+        """Whether the search narrows the list (a session chosen or a text typed)."""
+        return bool(self.term or self.session.data)
+
+    def args(self) -> dict[str, str]:
+        """The search as address arguments, for links that keep it (another tab of the same list)."""
+        return {name: value for name, value in (("q", self.term), ("session", self.session.data)) if value}
+
+    def narrowed(self, query: Select, name: ColumnElement = User.name, email: ColumnElement = User.email) -> Select:
+        """`query`'s claims of the chosen session that the search box finds (see `matching`)."""
+        if self.session.data:
+            query = query.where(Claim.session_id == self.session.data)
+        return matching(query, self.term, name, email)
 
 
 class LocalDateField(DateField):

@@ -1,12 +1,28 @@
 """Form validators whose messages reach the page as plain text in the reader's language."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from flask_babel import gettext as _
 from wtforms import Field, Form
 from wtforms.validators import StopValidation, ValidationError
 
+from expenses.accounts import AccountError, check_password_strength
 from rules.claim import FIRST_YEAR, LAST_YEAR
+
+
+def strong_password(personal: Callable[[Form], Iterable[str]]) -> Callable:
+    """The one password check (accounts.check_password_strength) on a form's field, length included.
+
+    `personal` gives what the password must not be built from: the person's e-mail and name.
+    """
+
+    def check(form: Form, field: Field) -> None:
+        try:
+            check_password_strength(field.data or "", personal(form))
+        except AccountError as e:
+            raise ValidationError(str(e)) from None
+
+    return check
 
 
 def plain(validator: Callable) -> Callable:

@@ -128,6 +128,27 @@ def test_second_claim_for_the_same_session_is_409_duplicate(api_as):
     assert Claim.query.count() == 1
 
 
+def test_amounts_with_a_decimal_comma_are_read_as_in_the_form(api_as):
+    mentor = make_user("mentor")
+    body = train_body(make_receipt(mentor).id)
+    body["trip"]["distance_km"] = "607,0"
+    body["expenses"][0]["amount"] = "160,5"
+    body["expenses"].append({"type": "own_car", "date": body["session"], "km": "12,5"})
+    answer = api_as(mentor).post("/claims", json=body)
+    assert answer.status_code == 201
+    stored = Claim.query.one().body
+    assert stored["trip"]["distance_km"] == "607.0"
+    assert [e.get("amount") or e.get("km") for e in stored["expenses"]] == ["160.5", "12.5"]
+
+
+@pytest.mark.parametrize("amount", ["1,234.50", "12,50,1", "12;50"])
+def test_an_amount_that_is_no_number_either_way_is_422_naming_it(api_as, amount):
+    answer = api_as(make_user("mentor")).post("/claims/preview", json=_with_expense(
+        {"type": "taxi", "date": "2024-04-23", "amount": amount}
+    ))
+    assert field_names(answer) == ["expenses[0].amount"]
+
+
 def test_malformed_create_stores_nothing(api_as):
     answer = api_as(make_user("mentor")).post("/claims", json=car_body(**{"return": "2024-04-22T06:00"}))
     assert "trip.return" in field_names(answer)
@@ -234,6 +255,8 @@ def test_ineligible_claim_cannot_be_submitted_409_with_findings(api_as):
     assert answer.status_code == 409
     assert answer.json["code"] == "ineligible"
     assert "receipt_missing" in [f["code"] for f in answer.json["findings"]]
+    # What blocks it, not warnings about a claim that was sent (this one would be late_claim).
+    assert {f["severity"] for f in answer.json["findings"]} == {"error"}
     assert api_as(mentor).get(f"/claims/{claim.id}").json["status"] == "draft"
 
 
@@ -338,3 +361,45 @@ def test_auditors_list_approved_and_paid_claims_filtered(api_as):
 
 def test_unknown_status_filter_is_422(api_as):
     assert field_names(api_as(make_user("finance")).get("/claims?status=lost")) == ["status"]
+
+
+# --- the sleeping berth (R15c) ---------------------------------------------------------------
+
+
+def _night_train_body(receipt_id: str, berth: object) -> dict:
+    """Rovaniemi by night train to the closing session, asking for the night travel allowance of the night."""
+    ticket = {"type": "public_transport", "date": "2024-04-22", "description": "Night train", "amount": "89.00"}
+    return {
+        "session": "2024-04-23",
+        "trip": {
+            "start_place": "Rovaniemi",
+            "distance_km": 830,
+            "departure": "2024-04-22T19:00",
+            "return": "2024-04-23T20:30",
+        },
+        "expenses": [
+            {**ticket, "receipt": receipt_id, "sleeping_berth": berth},
+            {"type": "night_travel", "date": "2024-04-22"},
+        ],
+    }
+
+
+def test_a_sleeping_berth_refuses_the_night_travel_allowance_and_is_kept(api_as):
+    api = api_as(make_user("mentor"))
+    without = api.post("/claims/preview", json=_night_train_body(api.receipt_id(), False)).json
+    assert "night_travel_allowance" in [line["kind"] for line in without["lines"]]
+    answer = api.post("/claims", json=_night_train_body(api.receipt_id(), True))
+    assert answer.status_code == 201
+    decision = answer.json["decision"]
+    assert "night_travel_allowance" not in [line["kind"] for line in decision["lines"]]
+    (finding,) = [f for f in decision["findings"] if f["code"] == "night_travel_not_payable"]
+    assert finding["expense"] == 1 and "sleeping berth" in finding["message"]
+    assert answer.json["claim"]["expenses"][0]["sleeping_berth"] is True
+    assert api.get(f"/claims/{answer.json['id']}").json["claim"]["expenses"][0]["sleeping_berth"] is True
+
+
+def test_a_sleeping_berth_that_is_not_a_boolean_is_422(api_as):
+    api = api_as(make_user("mentor"))
+    answer = api.post("/claims/preview", json=_night_train_body(api.receipt_id(), "yes"))
+    assert answer.status_code == 422
+    assert field_names(answer) == ["expenses[0].sleeping_berth"]

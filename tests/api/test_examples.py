@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from tests.examples import ROOT, example_names, load_example
+from tests.examples import EXAMPLE_DIRS, ROOT, example_names, load_example
 from tests.factories import make_user
 
 EXAMPLES = example_names()
@@ -70,5 +70,6 @@ def test_example_through_preview_matches_command_line(api_as, cli_decisions, cla
     assert answer.json["total"] == expected["total"]
 
 
-def test_every_shared_example_is_covered():
-    assert len([p for p in EXAMPLES if "shared" in p.parts]) >= 6
+def test_every_example_of_the_repository_is_covered():
+    every = {p for folder in EXAMPLE_DIRS for p in folder.glob("*.claim.json")}
+    assert set(EXAMPLES) == every and len(every) >= 25

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from rules.claim import EXPENSE_TYPES
+from rules.claim import _EXPENSE_ALLOWED, EXPENSE_TYPES
 from rules.decision import LINE_KINDS
 
 PREFIX = "/api/v1"
@@ -92,6 +92,17 @@ def test_claim_schema_matches_the_engine(document):
     assert "errors" in schemas["ValidationError"]["required"]
     receipt_body = document["paths"]["/receipts"]["post"]["requestBody"]["content"]["multipart/form-data"]
     assert receipt_body["schema"]["required"] == ["file"]
+
+
+@pytest.mark.parametrize("kind", EXPENSE_TYPES)
+def test_each_expense_schema_has_exactly_the_engines_fields(document, kind):
+    schema = document["components"]["schemas"][f"Expense_{kind}"]
+    assert set(schema["properties"]) == _EXPENSE_ALLOWED[kind]
+
+
+def test_the_sleeping_berth_is_a_boolean_of_public_transport(document):
+    berth = document["components"]["schemas"]["Expense_public_transport"]["properties"]["sleeping_berth"]
+    assert berth["type"] == "boolean" and berth["default"] is False
 
 
 def test_a_method_the_document_does_not_name_is_405_with_allow(client, document):

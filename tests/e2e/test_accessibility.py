@@ -52,6 +52,17 @@ def _fill_claim_form_rightly(page) -> None:
     page.click("#add-expense")  # a second row, added by the script
 
 
+def _attach_and_copy(page) -> None:
+    row = page.locator("#expense-0")
+    row.locator("input[name='expenses-0-amount']").fill("80")
+    receipt = {"name": "juna.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES}
+    row.locator("input[type=file]").set_input_files(receipt)
+    expect(row.locator(".attached")).to_be_visible()  # "view" and "replace", no second chooser
+    with page.expect_navigation():
+        row.locator("button[name=copy_expense]").click()
+    expect(page.locator("#expense-rows .expense-row")).to_have_count(3)
+
+
 def visits(role: str, w: dict) -> list[Visit]:
     c = w["claims"]
     # Pages that differ between roles only in the navigation are checked in one role; every page in three languages.
@@ -67,6 +78,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("front page (my claims)", "/"),
             Visit("new claim, no session left", "/claims/new"),
             Visit("draft claim", f"/claims/{c['draft']}"),
+            Visit("submission without the declaration", act=_submit_without_declaration),
             Visit("submission refused", act=_submit_with_errors),
             Visit("edit draft", f"/claims/{c['draft']}/edit"),
             Visit("paid claim with its PDF", f"/claims/{c['paid']}"),
@@ -81,6 +93,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("edit returned claim", f"/claims/{c['returned']}/edit"),
             Visit("new claim form", "/claims/new"),
             Visit("new claim form, filled in, live total", act=_fill_claim_form_rightly),
+            Visit("a receipt attached, the return ticket copied", act=_attach_and_copy),
             Visit("new claim form with mistakes", act=_fill_claim_form_wrongly),
         ]
     if role == "finance":
@@ -98,6 +111,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("paid claim", f"/finance/claims/{c['paid']}"),
             Visit("payments", "/finance/payments/"),
             Visit("payment file", f"/finance/payments/{w['batch']}"),
+            Visit("programme finances (chart and tables)", "/finance/summary"),
             Visit("check a PDF", "/verify"),
             Visit("check a PDF without a file", act=_verify_nothing),
             details,
@@ -109,6 +123,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("filters with mistakes", "/audit/?approved_from=eilen&amount_min=-5"),
             Visit("nothing found", "/audit/?q=nobody"),
             Visit("paid claim", f"/audit/claims/{c['paid']}"),
+            Visit("programme finances (chart and tables)", "/audit/summary"),
             Visit("check a PDF", "/verify"),
             Visit("check a PDF: not genuine", act=_verify_a_stranger),
             details,
@@ -138,7 +153,13 @@ def _refuse_sign_in(page) -> None:
     expect(page.locator(".error-summary")).to_be_visible()
 
 
+def _submit_without_declaration(page) -> None:
+    page.click("main form[action$='/submit'] button[type=submit]")
+    expect(page.locator("#declaration-error")).to_be_visible()
+
+
 def _submit_with_errors(page) -> None:
+    page.check("#declaration")
     page.click("main form[action$='/submit'] button[type=submit]")
     expect(page.locator("#problem")).to_be_visible()
 

@@ -5,6 +5,7 @@ Swedish and English alike; each journey uses another language.
 """
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -102,12 +103,113 @@ def test_mentor_fills_in_a_claim_watches_the_total_and_submits(browser, live_ser
         expect(receipts.nth(0)).to_have_text("juna.pdf")
         expect(receipts.nth(1)).to_have_text("parkki.png")
 
-    with browser.step("submit to ministry finance"):
+    with browser.step("send it from its page: the declaration is asked, the IBAN may wait"):
+        page.click("main form[action$='/submit'] button[type=submit]")
+        expect(page.locator("#declaration-error")).to_be_visible()
+        expect(page.locator(".error-summary a[href='#declaration']")).to_be_visible()
+        expect(page.locator(".status-draft")).to_be_visible()
+        page.check("#declaration")
         page.click("main form[action$='/submit'] button[type=submit]")
         expect(page.locator(".status-submitted")).to_be_visible()
         expect(page.locator(".flash-success")).to_be_visible()
         expect(page.locator("main form[action$='/submit']")).to_have_count(0)
         assert cents(page.locator("dl.facts dd").nth(2).inner_text()) == "22600"
+
+
+#: The standard claim's budget (issue 14): start, session, start place, km, departure, return, two
+#: tickets with their files, send. Before the form took dates from the trip and copied the return
+#: ticket it took 19.
+MAX_INTERACTIONS = 12
+MAX_SECONDS = 120
+
+
+class Counted:
+    """A person's hands on the page: every click, filled field, tick and chosen file counts one."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.count = 0
+
+    def click(self, selector: str) -> None:
+        self.count += 1
+        self.page.click(selector)
+
+    def fill(self, selector: str, value: str) -> None:
+        self.count += 1
+        self.page.fill(selector, value)
+
+    def check(self, selector: str) -> None:
+        self.count += 1
+        self.page.check(selector)
+
+    def choose_file(self, selector: str, name: str) -> None:
+        self.count += 1
+        self.page.set_input_files(selector, {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES})
+
+
+def _standard_mentor() -> str:
+    mentor = make_user("mentor", name="Tiina Tavallinen")
+    mentor.iban = "FI2112345600000785"  # on file: sending does not ask for it
+    db.session.commit()
+    return mentor.email
+
+
+def test_mentor_files_the_standard_claim_within_twelve_interactions(browser, live_server):
+    email = live_server.seed(_standard_mentor)
+    page = browser.new_page("mentor", "fi", width=375, height=800)
+    sign_in(page, email, "fi")
+    hands = Counted(page)
+    started = time.monotonic()
+
+    with browser.step("start the claim and choose the session"):
+        hands.click("main a[href$='/claims/new']")
+        hands.check(f"input[name=session][value='{SESSION}']")
+
+    with browser.step("the trip: an evening train the day before, back the next evening"):
+        hands.fill("input[name=start_place]", "Tampere")
+        hands.fill("input[name=distance_km]", "178")
+        hands.fill("input[name=departure]", "2024-04-22T17:00")
+        hands.fill("input[name=return_at]", f"{SESSION}T19:00")
+
+    with browser.step("the outbound ticket: public transport on the departure day, by themselves"):
+        row = page.locator("#expense-0")
+        expect(row.locator("select[name='expenses-0-type']")).to_have_value("public_transport")
+        expect(row.locator("input[name='expenses-0-date']")).to_have_value("2024-04-22")
+        hands.fill("input[name='expenses-0-amount']", "25,90")
+        hands.choose_file("input[name='expenses-0-receipt']", "meno.pdf")
+        # Attached: "view" and "replace", not a second empty chooser.
+        expect(row.locator(".attached-name")).to_have_text("meno.pdf")
+        expect(row.locator(".attached-view")).to_be_visible()
+        expect(row.locator("input[type=file]")).to_be_hidden()
+
+    with browser.step("the return ticket: the same as the outbound, on the return day"):
+        hands.click("#expense-0 button[name=copy_expense]")
+        row = page.locator("#expense-rows .expense-row").nth(1)
+        expect(row.locator("input[name$='-amount']")).to_have_value("25,90")
+        expect(row.locator("input[name$='-date']")).to_have_value(SESSION)
+        expect(row.locator("input[type=file]")).to_be_focused()
+        hands.choose_file("#expense-rows .expense-row:nth-child(2) input[type=file]", "paluu.pdf")
+        expect(row.locator(".attached-name")).to_have_text("paluu.pdf")
+
+    with browser.step("send: the declaration, then saved and submitted in one step"):
+        expect(page.locator("input[name=iban]")).to_have_count(0)
+        hands.check("#declaration")
+        hands.click("button[name=send]")
+        expect(page.locator(".status-submitted")).to_be_visible()
+        expect(page.locator(".flash-success")).to_be_visible()
+
+    seconds = time.monotonic() - started
+    assert hands.count <= MAX_INTERACTIONS, f"the standard claim took {hands.count} interactions"
+    assert seconds < MAX_SECONDS, f"the standard claim took {seconds:.0f} s"
+
+    def stored() -> tuple:
+        claim = db.session.scalars(db.select(Claim).join(User, Claim.mentor).where(User.email == email)).one()
+        return claim.status, [(e["date"], e["amount"], bool(e.get("receipt"))) for e in claim.body["expenses"]]
+
+    assert live_server.seed(stored) == (
+        "submitted",
+        [("2024-04-22", "25.90", True), (SESSION, "25.90", True)],
+    )
 
 
 def _submitted_claim() -> dict:
@@ -154,9 +256,10 @@ def test_finance_returns_then_one_officer_checks_another_approves_and_pays(brows
         expect_total(mentor, "20800")
         mentor.fill("input[name='expenses-0-amount']", "150,00")
         expect_total(mentor, "19800")
-        mentor.click("button[name=save]")
+        # Send: saved and submitted in one step.
+        mentor.check("#declaration")
+        mentor.click("button[name=send]")
         expect(mentor).to_have_url(re.compile(rf"/claims/{seed['claim']}$"))
-        mentor.click("main form[action$='/submit'] button[type=submit]")
         expect(mentor.locator(".status-submitted")).to_be_visible()
 
     with browser.step("officer A checks it and may not approve it"):

@@ -32,7 +32,7 @@ def claim(
     return document
 
 
-def ticket(date: str = "2024-04-23", amount: str = "42.00", **extra: str) -> dict:
+def ticket(date: str = "2024-04-23", amount: str = "42.00", **extra: object) -> dict:
     return {"type": "public_transport", "date": date, "description": "Train", "amount": amount, "receipt": "r"} | extra
 
 

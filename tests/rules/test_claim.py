@@ -173,6 +173,19 @@ def test_unknown_field(path, field):
     assert found == field and message == "is not a field of the claim document"
 
 
+@pytest.mark.parametrize("value", ["yes", 1, None, []])
+def test_sleeping_berth_must_be_true_or_false(value):
+    document = claim(expenses=[ticket(sleeping_berth=value)])
+    assert problems(document) == [("expenses[0].sleeping_berth", "must be true or false")]
+
+
+def test_sleeping_berth_is_read_on_public_transport_only():
+    assert parse_claim(claim(expenses=[ticket(sleeping_berth=True)])).expenses[0].sleeping_berth is True
+    assert parse_claim(claim(expenses=[ticket()])).expenses[0].sleeping_berth is False
+    taxi = {"type": "taxi", "date": "2024-04-23", "amount": "20.00", "receipt": "r", "sleeping_berth": True}
+    assert problems(claim(expenses=[taxi])) == [("expenses[0].sleeping_berth", "is not a field of the claim document")]
+
+
 @pytest.mark.parametrize("document", [None, [], "claim", 42])
 def test_not_an_object_at_all(document):
     assert fields(document) == ["claim"]

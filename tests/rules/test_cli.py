@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from rules.cli import main
-from tests.examples import ROOT, SHARED_EXAMPLES
+from tests.examples import DOCS_EXAMPLES, ROOT, expected_path
 from tests.rules.claims import claim, ticket
 
 ELIGIBLE = claim(expenses=[ticket()])
@@ -150,15 +150,16 @@ def test_real_process_with_standard_input():
     assert [f["code"] for f in json.loads(done.stdout)["findings"]] == ["not_a_mentor"]
 
 
-def test_real_process_jsonl_over_the_shared_examples():
-    claims = sorted(SHARED_EXAMPLES.glob("*.claim.json"))
+def test_real_process_jsonl_over_the_documented_examples():
+    claims = sorted(DOCS_EXAMPLES.glob("*.claim.json"))
+    assert claims
     stream = "".join(json.dumps(json.loads(p.read_text())) + "\n" for p in claims)
     done = subprocess.run(
         [sys.executable, "-m", "rules", "evaluate", "--jsonl"], input=stream, capture_output=True, text=True, cwd=ROOT
     )
     assert done.returncode == 0, done.stderr
     totals = [json.loads(line)["total"] for line in done.stdout.splitlines()]
-    expected = [json.loads(p.with_name(p.name.replace(".claim.", ".expected.")).read_text())["total"] for p in claims]
+    expected = [json.loads(expected_path(p).read_text())["total"] for p in claims]
     assert totals == expected
 
 

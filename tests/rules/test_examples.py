@@ -3,21 +3,37 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from rules import evaluate
-from tests.examples import ROOT, example_names, expected_summary, load_example, summary
+from tests.examples import (
+    DOCS_EXAMPLES,
+    EXAMPLE_DIRS,
+    OWN_EXAMPLES,
+    ROOT,
+    example_names,
+    expected_summary,
+    load_example,
+    summary,
+)
 
 EXAMPLES = example_names()
 
 
-def test_shared_examples_are_found():
-    assert len([p for p in EXAMPLES if "shared" in p.parts]) >= 6
+def test_the_examples_are_found_in_the_repository():
+    assert len([p for p in EXAMPLES if p.parent == DOCS_EXAMPLES]) >= 6
+    assert len([p for p in EXAMPLES if p.parent == OWN_EXAMPLES]) >= 19
 
 
-def test_own_examples_are_found():
-    assert len([p for p in EXAMPLES if "shared" not in p.parts]) >= 18
+def _stems(suffix: str) -> set[Path]:
+    return {p.parent / p.name.removesuffix(suffix) for folder in EXAMPLE_DIRS for p in folder.glob(f"*{suffix}")}
+
+
+def test_every_example_file_has_its_pair():
+    # An expected decision without its claim (a renamed file) would silently test nothing.
+    assert _stems(".claim.json") == _stems(".expected.json")
 
 
 @pytest.mark.parametrize("claim_path", EXAMPLES, ids=lambda p: p.name.removesuffix(".claim.json"))

@@ -57,6 +57,43 @@ def test_a_claimed_hotel_night_rules_it_out():
     assert "accommodation" in finding.message and finding.expense == 1
 
 
+def sleeper(date: str) -> dict:
+    return ticket(date, "89.00", description="Night train with a berth", sleeping_berth=True)
+
+
+def test_a_sleeping_berth_rules_it_out_and_says_why():
+    # Rovaniemi by night train, back by day: the berth is the night's rest (R15c).
+    document = claim("2024-04-22T19:00", "2024-04-23T20:30", expenses=[sleeper("2024-04-22"), ask("2024-04-22")])
+    assert night_lines(document) == []
+    _, (finding,) = allowances(document)
+    assert (finding.code, finding.severity, finding.expense) == ("night_travel_not_payable", "warning", 1)
+    assert "sleeping berth" in finding.message
+
+
+def test_without_the_berth_the_same_night_is_paid():
+    document = claim(
+        "2024-04-22T19:00", "2024-04-23T20:30", expenses=[ticket("2024-04-22", "59.00"), ask("2024-04-22")]
+    )
+    assert night_lines(document) == [NIGHT_2024]
+
+
+def test_a_berth_dated_by_its_arrival_morning_still_covers_the_night():
+    # The trip has no night on the evening of the 23rd, so the ticket dated the 23rd is the night before.
+    document = claim("2024-04-22T19:00", "2024-04-23T20:30", expenses=[sleeper("2024-04-23"), ask("2024-04-22")])
+    assert night_lines(document) == []
+
+
+def test_a_berth_on_one_night_leaves_the_other_night_paid():
+    document = claim(
+        "2024-04-22T19:00",
+        "2024-04-24T10:00",
+        expenses=[sleeper("2024-04-22"), ask("2024-04-22"), ask("2024-04-23")],
+    )
+    lines, findings = allowances(document)
+    assert [(line.amount, line.expense) for line in lines if line.kind == "night_travel_allowance"] == [(NIGHT_2024, 2)]
+    assert [(f.code, f.expense) for f in findings] == [("night_travel_not_payable", 1)]
+
+
 def test_a_hotel_on_another_night_does_not_rule_it_out():
     # Hotel for the night before the trip's second night: the second night still qualifies.
     document = claim(

@@ -30,6 +30,8 @@ def expenses(draw, day: str) -> dict:
             expense["reason"] = "late train"
         if kind == "accommodation":
             expense["nights"] = draw(st.integers(1, 3))
+        if kind == "public_transport" and draw(st.booleans()):
+            expense["sleeping_berth"] = draw(st.booleans())
     return {k: v for k, v in expense.items() if v is not None}
 
 
@@ -110,3 +112,18 @@ def test_a_receipted_ticket_raises_an_eligible_total_by_exactly_its_amount(docum
     after = evaluate(document)
     assert after.eligible
     assert after.total - before.total == Decimal(amount)
+
+
+@given(claims(covering=True), money)
+@settings(max_examples=200)
+def test_a_berth_on_the_requested_night_takes_exactly_the_night_travel_allowance_away(document, amount):
+    before = evaluate(document)
+    if not before.eligible:
+        return
+    night = sum((line.amount for line in before.lines if line.kind == "night_travel_allowance"), Decimal(0))
+    day = document["trip"]["departure"][:10]  # the date of every generated request
+    berth = {"type": "public_transport", "date": day, "amount": amount, "receipt": "r", "sleeping_berth": True}
+    after = evaluate({**document, "expenses": [*document["expenses"], berth]})
+    assert after.eligible
+    assert "night_travel_allowance" not in [line.kind for line in after.lines]
+    assert after.total == before.total - night + Decimal(amount)

@@ -91,6 +91,12 @@ def test_user_added_without_password_cannot_sign_in_yet(app):
         ({"email": "not-an-address", "name": "X", "role": "mentor"}, "email", "Write a whole e-mail address."),
         ({"email": "x@example.fi", "name": "", "role": "mentor"}, "name", ""),
         ({"email": "x@example.fi", "name": "X", "role": "mentor", "password": "short"}, "password", "12"),
+        ({"email": "x@example.fi", "name": "X", "role": "mentor", "password": "aaaaaaaaaaaa"}, "password", "guess"),
+        (
+            {"email": "kaisa.v@example.fi", "name": "Kaisa Virtanen", "role": "mentor", "password": "kaisavirtanen"},
+            "password",
+            "too easy to guess",
+        ),
         ({"email": "x@example.fi", "name": "X", "role": "superuser"}, "role", ""),
     ],
 )

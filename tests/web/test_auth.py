@@ -166,7 +166,8 @@ def change_password(client, current: str, new: str, repeat: str | None = None):
     ("current", "new", "repeat", "says"),
     [
         ("not the password", NEW_PASSWORD, None, "The current password is wrong."),
-        (PASSWORD, "short", None, "The new password must be at least 12 characters long."),
+        (PASSWORD, "short", None, "The password must be at least 12 characters long."),
+        (PASSWORD, "aaaaaaaaaaaa", None, "This password is too easy to guess"),
         (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "!", "The passwords differ."),
         (PASSWORD, "", "", "Enter a new password."),
     ],

@@ -21,6 +21,7 @@ from tests.factories import (
 )
 
 SESSION = "2024-04-23"
+DECLARED = {"declaration": "y"}
 
 
 @pytest.fixture
@@ -180,6 +181,16 @@ def test_missing_session_and_unreadable_date_are_reported(browser):
     html = text(post(browser, "/claims/new", data))
     assert "Choose the session" in html
     assert "Enter a date and time" in error_of(html, "departure")
+    # Every field error is also in the summary at the top, an unreadable date too.
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#departure"' in summary and "Enter a date and time" in summary
+
+
+def test_an_unreadable_expense_date_is_in_the_summary(browser):
+    html = text(post(browser, "/claims/new", {**trip(), **car_row(0, date="2024-13-45")}))
+    assert "Enter a date" in error_of(html, "expenses-0-date")
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#expenses-0-date"' in summary
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
 
 
@@ -242,6 +253,53 @@ def test_compute_button_shows_the_decision_without_saving(browser):
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
 
 
+def night_train_rows(berth: bool) -> dict:
+    """A receipted night-train ticket (the berth box ticked or not) and a request for the night travel allowance."""
+    row = {
+        "expenses-0-type": "public_transport",
+        "expenses-0-date": "2024-04-22",
+        "expenses-0-description": "Night train Rovaniemi–Helsinki",
+        "expenses-0-amount": "89,00",
+        "expenses-0-receipt": (io.BytesIO(PDF_BYTES), "train.pdf"),
+        "expenses-1-type": "night_travel",
+        "expenses-1-date": "2024-04-22",
+    }
+    if berth:
+        row["expenses-0-sleeping_berth"] = "y"
+    return row
+
+
+NIGHT_TRIP = {"start_place": "Rovaniemi", "distance_km": "830", "departure": "2024-04-22T19:00"}
+
+
+def test_a_ticked_sleeping_berth_is_stored_and_refuses_the_night_travel_allowance(browser):
+    response = post(browser, "/claims/new", {**trip(**NIGHT_TRIP), **night_train_rows(berth=True)})
+    assert response.status_code == 302
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert claim.body["expenses"][0]["sleeping_berth"] is True
+    assert "night_travel_allowance" not in [line["kind"] for line in claim.decision["lines"]]
+    page = text(browser.get(f"/claims/{claim.id}"))
+    assert "Sleeping berth included" in page and "includes a sleeping berth" in page
+    edit = text(browser.get(f"/claims/{claim.id}/edit"))
+    assert re.search(r'<input [^>]*checked id="expenses-0-sleeping_berth"', edit)
+
+
+def test_an_unticked_sleeping_berth_is_left_out_and_the_night_is_paid(browser):
+    response = post(browser, "/claims/new", {**trip(**NIGHT_TRIP), **night_train_rows(berth=False)})
+    assert response.status_code == 302
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert "sleeping_berth" not in claim.body["expenses"][0]
+    assert "night_travel_allowance" in [line["kind"] for line in claim.decision["lines"]]
+
+
+def test_the_sleeping_berth_box_has_its_label_and_hint(browser):
+    html = text(browser.get("/claims/new"))
+    box = re.search(r'<input aria-describedby="([^"]+)" id="([^"]+sleeping_berth)"[^>]*type="checkbox"', html)
+    assert box, "no sleeping berth checkbox"
+    assert f'<label for="{box[2]}">The ticket includes a sleeping berth</label>' in html
+    assert f'id="{box[1]}">A berth is the night' in html
+
+
 # --- the live preview ---------------------------------------------------------------------------------------
 
 
@@ -298,26 +356,39 @@ def test_claim_page_shows_decision_receipts_and_history(browser, mentor):
 
 def test_submit(browser, mentor):
     claim = make_claim(mentor)
-    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version), **DECLARED})
     assert response.status_code == 302
     db.session.refresh(claim)
     assert claim.status == "submitted"
     html = text(browser.get(f"/claims/{claim.id}"))
     assert "Submitted" in html and f"/claims/{claim.id}/submit" not in html
+    # The history says what changed: from a draft to submitted, not "Submitted → Submitted".
+    assert "Draft → Submitted" in html and "Submitted → Submitted" not in html
+
+
+def test_a_missing_receipt_shows_what_the_lines_add_up_to_and_what_blocks_payment(browser, mentor):
+    claim = make_claim(mentor, body=train_body(None))
+    html = text(browser.get(f"/claims/{claim.id}"))
+    # 48.00 per diem + the 160.00 ticket, not €0.00; the error that blocks payment is listed below it.
+    assert "€208.00 (nothing is paid until the errors are fixed)" in html and "€0.00" not in html
+    assert "receipt_missing" in html
 
 
 def test_claim_with_errors_cannot_be_submitted(browser, mentor):
     claim = make_claim(mentor, body=train_body(None))
-    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version), **DECLARED})
     assert response.status_code == 409
-    assert "cannot be submitted" in text(response) and "receipt_missing" in text(response)
+    problem = text(response).split('id="problem"', 1)[1].split("</div>", 1)[0]
+    assert "cannot be submitted" in problem and "receipt_missing" in problem
+    # A claim that was not submitted is not "submitted after the deadline": the refusal lists only errors.
+    assert "late_claim" not in problem
     db.session.refresh(claim)
     assert claim.status == "draft"
 
 
 def test_submit_of_a_changed_claim_says_reload(browser, mentor):
     claim = make_claim(mentor)
-    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version - 1)})
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version - 1), **DECLARED})
     assert response.status_code == 409 and "Reload" in text(response)
     db.session.refresh(claim)
     assert claim.status == "draft"
@@ -338,10 +409,118 @@ def test_returned_claim_shows_the_reason_and_is_fixed_and_resubmitted(browser, m
     db.session.refresh(claim)
     assert claim.status == "returned" and len(claim.body["expenses"]) == 2
 
-    submitted = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    submitted = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version), **DECLARED})
     assert submitted.status_code == 302
     db.session.refresh(claim)
     assert claim.status == "submitted"
+
+
+def test_submit_without_the_declaration_is_refused_next_to_it_and_at_the_top(browser, mentor):
+    claim = make_claim(mentor)
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    assert response.status_code == 422
+    html = text(response)
+    assert "Confirm that the claim is correct" in error_of(html, "declaration")
+    assert 'href="#declaration"' in html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    db.session.refresh(claim)
+    assert claim.status == "draft"
+
+
+def test_sending_asks_for_the_iban_only_while_none_is_on_file_and_keeps_it(browser, mentor):
+    claim = make_claim(mentor)
+    assert 'name="iban"' in text(browser.get(f"/claims/{claim.id}"))
+    bad = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version), "iban": "FI00 1", **DECLARED})
+    assert bad.status_code == 422 and "not a valid IBAN" in error_of(text(bad), "iban")
+    db.session.refresh(claim)
+    assert claim.status == "draft" and mentor.iban is None
+
+    data = {"version": str(claim.version), "iban": "FI21 1234 5600 0007 85", **DECLARED}
+    assert browser.post(f"/claims/{claim.id}/submit", data=data).status_code == 302
+    db.session.refresh(claim)
+    db.session.refresh(mentor)
+    assert claim.status == "submitted" and mentor.iban == "FI2112345600000785"
+    other = make_claim(mentor, body=car_body("2023-09-22"))
+    assert 'name="iban"' not in text(browser.get(f"/claims/{other.id}"))
+
+
+def test_the_iban_can_be_left_for_later(browser, mentor):
+    claim = make_claim(mentor)
+    response = browser.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version), **DECLARED})
+    assert response.status_code == 302
+    db.session.refresh(claim)
+    assert claim.status == "submitted" and mentor.iban is None
+
+
+def test_send_saves_and_submits_in_one_step(browser, mentor):
+    response = post(browser, "/claims/new", {**trip(), **car_row(0), **parking_row(1), **DECLARED}, button="send")
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/claims/{claim.id}")
+    assert claim.status == "submitted" and [e.action for e in claim.events] == ["create", "submit"]
+
+
+def test_send_without_the_declaration_saves_nothing_and_keeps_what_was_typed(browser):
+    html = text(post(browser, "/claims/new", {**trip(start_place="Pori"), **car_row(0)}, button="send"))
+    assert "Confirm that the claim is correct" in error_of(html, "declaration")
+    assert 'value="Pori"' in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_send_of_a_claim_with_errors_keeps_it_as_a_draft_and_says_why(browser):
+    response = post(browser, "/claims/new", {**trip(), **parking_row(0, receipt=None), **DECLARED}, button="send")
+    claim = db.session.scalars(db.select(Claim)).one()
+    assert response.status_code == 302 and claim.status == "draft"
+    html = text(browser.get(response.headers["Location"]))
+    assert "cannot be sent until the errors shown below are fixed" in html and "receipt_missing" in html
+
+
+def test_an_edited_claim_is_sent_with_its_changes(browser, mentor):
+    claim = make_claim(mentor, "returned")
+    data = {k: v for k, v in {**trip(start_place="Pori"), **car_row(0)}.items() if k != "session"}
+    response = post(browser, f"/claims/{claim.id}/edit", {**data, "version": str(claim.version), **DECLARED}, "send")
+    assert response.status_code == 302
+    db.session.refresh(claim)
+    assert claim.status == "submitted" and claim.body["trip"]["start_place"] == "Pori"
+
+
+def test_the_first_row_is_public_transport_and_its_date_comes_from_the_trip(browser):
+    form = text(browser.get("/claims/new"))
+    assert '<option selected value="public_transport">' in form
+    # Only the defaults: not an expense.
+    untouched = {**trip(), "expenses-0-type": "public_transport", "expenses-0-date": ""}
+    assert post(browser, "/claims/new", untouched).status_code == 302
+    assert db.session.scalars(db.select(Claim)).one().body["expenses"] == []
+
+    row = {"expenses-0-type": "other", "expenses-0-amount": "5", "expenses-0-date": ""}
+    html = text(post(browser, "/claims/new", {**trip(session="2023-09-22", departure="2023-09-22T07:00",
+                                                     return_at="2023-09-22T20:00"), **row}, button="compute"))
+    assert 'name="expenses-0-date" type="date" value="2023-09-22"' in html
+
+
+def test_return_ticket_copies_the_row_on_the_return_day_without_its_receipt(browser):
+    outbound = {
+        "expenses-0-type": "public_transport",
+        "expenses-0-date": "2024-04-22",
+        "expenses-0-description": "Juna Tampere–Helsinki",
+        "expenses-0-amount": "25,90",
+        "expenses-0-receipt": (io.BytesIO(PDF_BYTES), "meno.pdf"),
+    }
+    data = {**trip(departure="2024-04-22T18:00"), **outbound, "copy_expense": "0"}
+    html = text(browser.post("/claims/new", data=data, content_type="multipart/form-data"))
+    assert 'value="Juna Helsinki–Tampere"' in html and html.count('value="25,90"') == 2
+    assert 'name="expenses-1-date" type="date" value="2024-04-23"' in html
+    assert hidden_value(html, "expenses-0-receipt_id") and not hidden_value(html, "expenses-1-receipt_id")
+    assert re.search(r'<input[^>]*autofocus[^>]*id="expenses-1-receipt"', html)
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("route", "back"),
+    [("Juna Tampere–Helsinki", "Juna Helsinki–Tampere"), ("Oulu - Helsinki", "Helsinki - Oulu"), ("Bus", "Bus")],
+)
+def test_reversed_route(route, back):
+    from expenses.web.claim_form import reversed_route
+
+    assert reversed_route(route) == back
 
 
 def test_submitted_claim_cannot_be_edited(browser, mentor):

@@ -5,7 +5,7 @@ import re
 from expenses import payments
 from expenses.extensions import db
 from expenses.models import PaymentBatch
-from tests.factories import make_claim, make_user, post_form, sign_in
+from tests.factories import car_body, make_claim, make_user, post_form, sign_in
 
 
 def _approved(iban: str | None):
@@ -76,6 +76,20 @@ def test_plural_forms_are_right_in_finnish_and_swedish(app):
     with force_locale("sv"):
         assert ngettext(one, many, 1).startswith("Betalningsfilen har 1 reseräkning.")
         assert ngettext(one, many, 3).startswith("Betalningsfilen har 3 reseräkningar.")
+
+
+def test_the_waiting_claims_are_found_by_mentor_and_session(client):
+    aino = make_user("mentor", name="Aino Aalto")
+    payments.set_iban(aino, "FI4950009420028730")
+    closing, kickoff = make_claim(aino, "approved"), make_claim(aino, "approved", car_body("2023-09-22"))
+    other = _approved("FI4950009420028730")
+    sign_in(client, make_user("finance"))
+    html = client.get("/finance/payments/?q=Aalto").get_data(as_text=True)
+    assert closing.reference in html and kickoff.reference in html and other.reference not in html
+    html = client.get("/finance/payments/?q=aalto&session=2023-09-22").get_data(as_text=True)
+    assert kickoff.reference in html and closing.reference not in html
+    html = client.get("/finance/payments/?q=nobody").get_data(as_text=True)
+    assert "No approved claims waiting for a payment file match the search." in html
 
 
 def test_an_officers_own_claim_is_offered_to_other_officers_only(client):

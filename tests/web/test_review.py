@@ -13,6 +13,7 @@ from expenses.web import queues
 from tests.factories import (
     PNG_BYTES,
     car_body,
+    counted,
     make_claim,
     make_clean_claim,
     make_receipt,
@@ -168,6 +169,89 @@ def test_handled_list_shows_returned_rejected_and_paid_claims(app):
     assert waiting.reference not in html
 
 
+# --- finding claims in the queues and the handled list --------------------------------------------
+
+
+@pytest.fixture
+def findable(app):
+    """Submitted claims of two mentors in two sessions, and one of them checked."""
+    aino = make_user("mentor", name="Aino Aalto", email="aino@example.fi")
+    bertta = make_user("mentor", name="Bertta Berg", email="bertta.berg@example.fi")
+    return {
+        "aino_closing": make_claim(aino, "submitted", car_body()),
+        "aino_kickoff": make_claim(aino, "submitted", car_body("2023-09-22")),
+        "bertta_closing": make_claim(bertta, "submitted", car_body()),
+        "bertta_checked": make_claim(bertta, "checked", car_body("2023-09-22")),
+    }
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("q=aalto", ["aino_closing", "aino_kickoff"]),  # a name, in any case
+        ("q=BERTTA.BERG%40example", ["bertta_closing"]),  # an e-mail
+        ("session=2024-04-23", ["aino_closing", "bertta_closing"]),
+        ("q=aino&session=2023-09-22", ["aino_kickoff"]),
+    ],
+)
+def test_the_queue_finds_claims_by_mentor_and_session(app, findable, search, found):
+    client, _user = signed_in(app)
+    html = client.get(f"/finance/?queue=to-check&{search}").get_data(as_text=True)
+    assert _refs(html, "to-check") == [findable[name].reference for name in found]
+    assert f"{len(found)} claim" in html
+    assert "(3)" in html  # the tab still counts the whole queue
+
+
+def test_the_queue_finds_a_claim_by_its_reference_and_the_tabs_keep_the_search(app, findable):
+    client, _user = signed_in(app)
+    checked = findable["bertta_checked"]
+    html = client.get(f"/finance/?queue=to-approve&q={checked.reference}").get_data(as_text=True)
+    assert _refs(html, "to-approve") == [checked.reference]
+    assert f'href="/finance/?queue=to-check&amp;q={checked.reference}"' in html
+    html = client.get(f"/finance/?queue=to-check&q={checked.reference}").get_data(as_text=True)
+    assert _refs(html, "to-check") == []
+    assert "No claims in this queue match the search." in html
+
+
+def test_a_bad_search_is_explained_not_an_error_page(app, findable):
+    client, _user = signed_in(app)
+    response = client.get("/finance/?session=1999-01-01&q=" + "x" * 201)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Please correct the following:" in html and "Fix the filters above to see the claims." in html
+    assert _refs(html, "to-check") == []
+
+
+def test_a_search_of_the_queue_costs_one_query_more_however_many_claims(app, findable):
+    client, _user = signed_in(app)
+
+    def selects(path: str) -> int:
+        with counted() as statements:
+            assert client.get(path).status_code == 200
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    plain, searched = selects("/finance/"), selects("/finance/?q=aalto&session=2024-04-23")
+    for _ in range(3):
+        make_claim(make_user("mentor", name="Aino Another"), "submitted", car_body())
+    assert selects("/finance/") == plain
+    assert selects("/finance/?q=aalto&session=2024-04-23") == searched == plain + 1
+
+
+def test_the_handled_list_finds_by_mentor_session_and_status(app):
+    aino = make_user("mentor", name="Aino Aalto")
+    returned = make_claim(aino, "returned", car_body())
+    paid = make_claim(aino, "paid", car_body("2023-09-22"))
+    other = make_claim(status="rejected")
+    client, _user = signed_in(app)
+    html = client.get("/finance/handled?q=aalto").get_data(as_text=True)
+    assert returned.reference in html and paid.reference in html and other.reference not in html
+    html = client.get("/finance/handled?q=aalto&status=paid").get_data(as_text=True)
+    assert paid.reference in html and returned.reference not in html
+    html = client.get("/finance/handled?session=2024-04-23&status=rejected").get_data(as_text=True)
+    assert other.reference in html and returned.reference not in html
+    assert client.get("/finance/handled?status=draft").status_code == 200  # not a handled status: explained
+
+
 # --- deciding clean claims from the queue -----------------------------------------------------------
 
 
@@ -307,6 +391,17 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     # A submitted claim offers check, return and reject, but not approve or pay.
     assert "check-version" in html and "return-reason" in html and "reject-reason" in html
     assert "approve-version" not in html and "pay-reference" not in html
+
+
+def test_claim_page_says_which_ticket_includes_a_sleeping_berth(app):
+    mentor = make_user("mentor")
+    body = train_body(make_receipt(mentor).id)
+    body["expenses"].append({**body["expenses"][0], "description": "Night train", "sleeping_berth": True})
+    claim = make_claim(mentor, "submitted", body=body)
+    client, _user = signed_in(app)
+    html = client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    assert html.count("Sleeping berth included") == 1
+    assert html.index("Night train") < html.index("Sleeping berth included")
 
 
 def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_may_see_it(app):

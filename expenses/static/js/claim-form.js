@@ -1,5 +1,5 @@
 /* The claim form, enhanced: expense rows added and removed in place, receipts uploaded when chosen,
-   fields shown by expense type, and the decision panel recomputed while typing.
+   fields shown by expense type, dates taken from the trip, and the decision panel recomputed while typing.
    Everything here also works without the script: the buttons post the form and the server re-renders. */
 (function () {
   "use strict";
@@ -15,7 +15,10 @@
   var addButton = document.getElementById("add-expense");
   var typeFields = JSON.parse(form.getAttribute("data-type-fields") || "{}");
   var ALWAYS = ["type", "date"];
-  var FIELDS = ["amount", "km", "passengers", "nights", "description", "reason", "receipt"];
+  var FIELDS = ["amount", "km", "passengers", "nights", "description", "reason", "sleeping_berth", "receipt"];
+  // Shown only for the types that list them (the return-ticket copy, the note that meals are in the per diem).
+  var LISTED_ONLY = ["copy", "meal-note"];
+  var departure = form.querySelector("input[name=departure]");
 
   Array.prototype.forEach.call(document.querySelectorAll(".js-only"), function (el) {
     el.hidden = false;
@@ -71,10 +74,27 @@
   }
 
   form.addEventListener("input", function (event) {
-    if (event.target.type !== "file") {
+    var target = event.target;
+    if (target === departure) {
+      fillDates();
+    } else if (target.closest(".f-date")) {
+      target.removeAttribute("data-auto");  // a date of the mentor's own: no longer follows the trip
+    }
+    if (target.type !== "file") {
       schedule();
     }
   });
+
+  // --- dates from the trip: an expense is dated on the departure day until the mentor types a date --
+  function fillDates() {
+    var day = departure && departure.value ? departure.value.slice(0, 10) : "";
+    Array.prototype.forEach.call(form.querySelectorAll(".expense-row .f-date input"), function (input) {
+      if (day && (!input.value || input.hasAttribute("data-auto"))) {
+        input.value = day;
+        input.setAttribute("data-auto", "");
+      }
+    });
+  }
   form.addEventListener("change", function (event) {
     if (event.target.type === "file") {
       upload(event.target);
@@ -98,6 +118,12 @@
       if (box) {
         // With no type chosen yet every field stays visible.
         box.hidden = Boolean(wanted) && ALWAYS.indexOf(name) < 0 && wanted.indexOf(name) < 0;
+      }
+    });
+    LISTED_ONLY.forEach(function (name) {
+      var box = row.querySelector(".f-" + name);
+      if (box) {
+        box.hidden = !wanted || wanted.indexOf(name) < 0;
       }
     });
   }
@@ -142,6 +168,7 @@
       var row = holder.querySelector(".expense-row");
       rows.appendChild(row);
       renumber();
+      fillDates();
       var select = row.querySelector("select");
       if (select) {
         select.focus();
@@ -203,6 +230,15 @@
         attached.querySelector(".attached-size").textContent = result.body.size;
         attached.querySelector(".attached-view").setAttribute("href", result.body.url);
         attached.hidden = false;
+        // Attached: the chooser folds away behind "Replace" instead of offering a second empty one.
+        var chooser = row.querySelector(".receipt-chooser");
+        var replace = chooser.querySelector("summary");
+        var focused = document.activeElement === input;
+        replace.hidden = false;
+        chooser.open = false;
+        if (focused) {
+          replace.focus();  // the chosen input folds away: keep the keyboard beside it
+        }
         input.value = "";
         status.textContent = status.getAttribute("data-done") || "";
         schedule();
