@@ -41,6 +41,15 @@ WRITTEN = {
     "maxLength": 500,
     "pattern": f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$",
 }
+#: A session's id as a claim names it: its date when it is one of the calendar's, but any one line of text is
+#: stored, with the finding unknown_session.
+SESSION_ID = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 20,
+    "pattern": f"^[^{_ONE_LINE}]+$",
+    "example": "2023-09-22",
+}
 VERSION = {"type": "integer", "minimum": 0, "description": "optional; the claim's version, as in If-Match"}
 RECEIPT_ID = {"type": "string", "description": "the id of a receipt you uploaded with POST /receipts"}
 
@@ -124,7 +133,7 @@ SCHEMAS: dict[str, dict] = {
         "additionalProperties": False,
         "required": ["session", "trip"],
         "properties": {
-            "session": {**DAY, "description": "the session's id: its date (GET /sessions)"},
+            "session": {**SESSION_ID, "description": "the session's id: its date (GET /sessions)"},
             "trip": {
                 "type": "object",
                 "additionalProperties": False,
@@ -209,7 +218,7 @@ SCHEMAS: dict[str, dict] = {
             "reference": {"type": "string", "example": "MK-2023-000042"},
             "status": {"type": "string", "enum": list(STATUSES)},
             "version": {"type": "integer", "description": 'send back in If-Match (or as "version") to act on it'},
-            "session": DAY,
+            "session": SESSION_ID,
             "mentor": "Person",
             "total": MONEY,
             "eligible": {"type": "boolean"},

@@ -2,8 +2,8 @@
 and every answer as the document says, for valid and invalid input alike.
 
 Requests go straight to the Flask app's WSGI interface with a mentor's Bearer token (and, for the
-finance operations, a finance officer's). SCHEMATHESIS_EXAMPLES scales the run (default 25 per
-operation and mode: about 750 requests per database, plus those the checks send themselves).
+finance operations, a finance officer's). SCHEMATHESIS_EXAMPLES scales the run (default 10 per
+operation and mode: about 300 requests per database, plus those the checks send themselves).
 """
 
 import os
@@ -19,7 +19,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from tests.factories import car_body, make_claim, make_receipt, make_token, make_user
 from tests.security.conftest import FIGURES
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
 FINANCE_PATHS = ("/check", "/approve", "/return", "/reject", "/pay", "/verify")
 #: What a JSON Schema cannot say and the server checks, answering 422 with the field: a return after the
 #: departure, a session of the programme's calendar, receipts of one's own, a file's content (PDF, JPEG, PNG).

@@ -94,7 +94,7 @@ def test_an_officer_cannot_put_their_own_claim_in_a_payment_file(app):
     other = _approved_with_iban("FI4950009420028730")
     with pytest.raises(workflow.Forbidden) as refused:
         payments.export_batch([other.id, own.id], officer)
-    assert own.reference in refused.value.message and "own claim" in refused.value.message
+    assert own.reference in refused.value.message  # which claim, so the officer knows what to leave out
     assert PaymentBatch.query.count() == 0 and other.payment_batch_id is None and own.payment_batch_id is None
 
 
