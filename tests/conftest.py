@@ -51,6 +51,8 @@ def configured_app(kind: str, tmp_path) -> Flask:
             "DOCUMENTS_DIR": str(tmp_path / "documents"),
             "PASSWORD_HASH_COST": "cheap",
             "SERVER_NAME": "localhost",
+            # Officers sign in with a password alone unless a test asks for two-factor (tests/web/test_two_factor.py).
+            "REQUIRE_2FA_ROLES": "",
         }
     )
 

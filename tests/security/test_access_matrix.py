@@ -74,6 +74,8 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("account.create_token", "POST"): page(*SIGNED_IN),
     ("account.details", "POST"): page(*SIGNED_IN),
     ("account.revoke_token", "POST"): page(*SIGNED_IN),
+    ("account.two_factor", "GET"): page("finance", "auditor", "admin"),
+    ("account.two_factor", "POST"): page("finance", "auditor", "admin"),
     ("admin.change_active", "POST"): page("admin"),
     ("admin.change_role", "POST"): page("admin"),
     ("admin.create", "POST"): page("admin"),
@@ -115,6 +117,9 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("auth.home", "GET"): page(*SIGNED_IN, anonymous="signin"),
     ("auth.login", "GET"): page(*EVERYONE),
     ("auth.login", "POST"): page(*EVERYONE),
+    # The second step of a sign-in: without a password given first, everyone is sent back to sign in.
+    ("auth.login_code", "GET"): Access((), everyone="signin"),
+    ("auth.login_code", "POST"): Access((), everyone="signin"),
     # Signing out (signed in or not) ends on the sign-in page; it is walked last, see _cases.
     ("auth.logout", "POST"): Access((), everyone="signin"),
     ("auth.password", "GET"): page(*SIGNED_IN),
