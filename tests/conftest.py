@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from expenses import create_app
 from expenses.extensions import db
+from expenses.rounds import import_shipped
 from tests.factories import new_client
 from tests.mail import Inbox, free_port
 
@@ -51,6 +52,8 @@ def configured_app(kind: str, tmp_path) -> Flask:
             "DOCUMENTS_DIR": str(tmp_path / "documents"),
             "PASSWORD_HASH_COST": "cheap",
             "SERVER_NAME": "localhost",
+            # Officers sign in with a password alone unless a test asks for two-factor (tests/web/test_two_factor.py).
+            "REQUIRE_2FA_ROLES": "",
         }
     )
 
@@ -62,6 +65,9 @@ def app(request, tmp_path):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        # What the migrations add as data: the shipped 2023–2024 round (tests/test_migrations.py compares).
+        import_shipped()
+        db.session.commit()
         yield app
         db.session.remove()
         db.drop_all()

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -10,12 +10,14 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from expenses import account_log, account_notices, payments, workflow
+from expenses import account_log, account_notices, payments, two_factor, workflow
 from expenses.accounts import issue_token, revoke_tokens, tokens
 from expenses.extensions import db
 from expenses.i18n import LANGUAGES
 from expenses.models import ApiToken, utcnow
-from expenses.security import whole_number
+from expenses.security import is_api_call, whole_number
+from expenses.web.access import role_required
+from expenses.web.auth import CodeForm
 from expenses.web.forms import CheckedForm
 from rules.programme import HELSINKI
 
@@ -107,6 +109,47 @@ def revoke_token():
     db.session.commit()
     flash(_("The token %(name)s was revoked; it no longer works.", name=token.name), "success")
     return redirect(url_for("account.details"))
+
+
+#: Pages an officer who must enrol can still reach: the enrolment itself and the way out.
+ENROLMENT_OPEN = {"static", "account.two_factor", "auth.logout", "auth.login", "auth.login_code"}
+PENDING_SECRET = "totp_pending_secret"
+
+
+@bp.before_app_request
+def enrolment_first():
+    """EXPENSES_REQUIRE_2FA_ROLES: an officer of those roles sets up two-factor sign-in before anything else."""
+    if request.endpoint in ENROLMENT_OPEN or is_api_call(request) or not current_user.is_authenticated:
+        return None
+    if two_factor.must_enrol(current_user):
+        flash(_("Set up two-factor sign-in first: your role requires it."), "info")
+        return redirect(url_for("account.two_factor"))
+    return None
+
+
+@bp.route("/two-factor", methods=["GET", "POST"], endpoint="two_factor")
+@role_required(*two_factor.ROLES)
+def two_factor_page():
+    user = current_user._get_current_object()
+    if user.totp_secret:
+        return render_template("account/two_factor.html", enrolled=True)
+    # The secret waits in the session until a code proves the app has it; only then is it stored.
+    secret = session.get(PENDING_SECRET) or two_factor.new_secret()
+    session[PENDING_SECRET] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        codes = two_factor.enrol(user, secret, form.code.data)
+        if codes is not None:
+            db.session.commit()
+            session.pop(PENDING_SECRET, None)
+            return render_template("account/two_factor.html", enrolled=True, recovery_codes=codes)
+        form.code.errors.append(_("The code does not match. Enter the code your app shows now."))
+    return (
+        render_template(
+            "account/two_factor.html", enrolled=False, form=form, secret=secret, qr=two_factor.qr_code(user, secret)
+        ),
+        422 if form.errors else 200,
+    )
 
 
 def _details_form() -> "DetailsForm":

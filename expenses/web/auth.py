@@ -6,16 +6,18 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from expenses import account_log, account_notices, password_links
+from expenses import account_log, account_notices, password_links, two_factor
 from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, end_sessions, find_user, set_password, verify_password
 from expenses.extensions import db, limiter
 from expenses.models import User
 from expenses.security import (
+    PENDING,
     account_limit,
     address_limit,
+    code_account_key,
     login_account_key,
     login_failed,
     reset_account_key,
@@ -78,6 +80,14 @@ class PasswordForm(NewPasswordForm):
     )
 
 
+class CodeForm(CheckedForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(message=_l("Enter the code from your authenticator app.")), Length(max=20)],
+        description=_l("Six digits from your authenticator app, or one of your recovery codes."),
+    )
+
+
 class ForgotForm(CheckedForm):
     email = EmailField(
         _l("E-mail"), validators=[DataRequired(message=_l("Enter your e-mail address.")), Length(max=254)]
@@ -126,16 +136,47 @@ def login():
                 # Said only to someone who knows the password, so it tells no stranger the account exists.
                 form.email.errors.append(_("This account has been closed. Contact the programme's staff."))
                 return render_template("auth/login.html", form=form)
+            target = _safe_next(request.args.get("next"))
             _fresh_session()
-            login_user(user)
-            if session.get("lang"):
-                user.language = session["lang"]  # mail about their claims follows the language they chose
-            db.session.commit()  # also keeps the hash verify_password may have upgraded
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.home"))
+            if user.totp_secret:
+                # Half signed in: the code comes next, and only then the session (login_code).
+                session[PENDING] = {"user": user.id, "epoch": user.session_epoch, "email": user.email, "next": target}
+                db.session.commit()
+                return redirect(url_for("auth.login_code"))
+            return _signed_in(user, target)
         db.session.rollback()
         # One message for a wrong e-mail and a wrong password: no telling which accounts exist.
         form.password.errors.append(_("The e-mail or the password is wrong."))
     return render_template("auth/login.html", form=form)
+
+
+def _signed_in(user: User, target: str | None):
+    login_user(user)
+    if session.get("lang"):
+        user.language = session["lang"]  # mail about their claims follows the language they chose
+    db.session.commit()  # also keeps the hash verify_password may have upgraded
+    return redirect(target or url_for("auth.home"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+# The code is guessed like a password: the same limits, on the same account's counter.
+@limiter.limit(address_limit, methods=["POST"])
+@limiter.limit(account_limit, methods=["POST"], key_func=code_account_key, deduct_when=login_failed)
+def login_code():
+    pending = session.get(PENDING) or {}
+    user = db.session.get(User, pending["user"]) if isinstance(pending.get("user"), int) else None
+    if user is None or not user.active or user.session_epoch != pending.get("epoch") or not user.totp_secret:
+        session.pop(PENDING, None)
+        flash(_("Sign in with your e-mail and password first."), "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        if two_factor.check(user, form.code.data):
+            _fresh_session()
+            return _signed_in(user, pending.get("next"))
+        db.session.rollback()
+        form.code.errors.append(_("The code is wrong or already used. Enter the newest code from your app."))
+    return render_template("auth/code.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
