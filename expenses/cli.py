@@ -1,4 +1,5 @@
-"""Commands: users, demo, notify-waiting, generate, audit verify, backup, restore, retention (db: Flask-Migrate)."""
+"""Commands: users, programmes, demo, notify-waiting, generate, audit verify, documents keygen, backup,
+restore, retention (db: Flask-Migrate)."""
 
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
-from expenses import audit, backup, notifications, password_links, retention
+from expenses import audit, backup, notifications, password_links, programme_files, retention, signing
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
@@ -123,13 +124,52 @@ class MigrationCommands(click.Command):
 def init_app(app: Flask) -> None:
     app.cli.add_command(MigrationCommands(app))
     app.cli.add_command(users)
+    app.cli.add_command(programmes)
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(documents_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(generate_command)
+
+
+programmes = AppGroup("programmes", help="Programme rounds: import and export their files.")
+
+
+@programmes.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--by", "by_email", required=True, help="The e-mail of the admin who imports it (recorded in the round's trail)."
+)
+def programmes_import_command(path: Path, by_email: str) -> None:
+    """Add or update the round of a programme file (rules/programmes/*.toml form, optionally with [[roster]])."""
+    actor = find_user(by_email)
+    if actor is None or actor.role != "admin":
+        raise click.ClickException(f"{by_email} is not an admin of this service.")
+    problems = programme_files.import_programme(path.read_bytes(), path.name, actor)
+    if problems:
+        db.session.rollback()
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(f"{path.name}: imported.")
+
+
+@programmes.command("export")
+@click.argument("round_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+def programmes_export_command(round_id: str, output: Path | None) -> None:
+    """Write a round, its sessions and roster, as a programme file."""
+    text = programme_files.export_programme(round_id)
+    if text is None:
+        raise click.ClickException(f"There is no round {round_id}.")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 audit_group = AppGroup("audit", help="Check the audit trail.")
@@ -144,6 +184,35 @@ def audit_verify_command() -> None:
             click.echo(f"BROKEN: {problem}", err=True)
         raise SystemExit(1)
     click.echo("The audit trail is intact.")
+
+
+documents_group = AppGroup("documents", help="The approval PDFs' signing.")
+
+
+@documents_group.command("keygen")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write signing-key.pem and signing-cert.pem (default: the instance folder's signing/).",
+)
+@click.option(
+    "--name", default="Mentor travel claims (trial signer)", show_default=True, help="The certificate's name."
+)
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650), help="How long it is valid.")
+def documents_keygen_command(directory: Path | None, name: str, days: int) -> None:
+    """Make a signing key and a self-signed certificate, for trying signed PDFs (production: see README)."""
+    directory = directory or Path(current_app.instance_path) / "signing"
+    try:
+        key, cert = signing.make_trial_key(directory, name, days)
+    except FileExistsError as e:
+        raise click.ClickException(f"{e} exists already; remove it first or choose another --dir.") from None
+    click.echo(f"Wrote {key} (the private key, readable by you only) and {cert}.")
+    click.echo("Every approval PDF is signed once the service runs with:")
+    click.echo(f"  export EXPENSES_SIGNING_KEY={key} EXPENSES_SIGNING_CERT={cert}")
+    click.echo(
+        "The certificate is self-signed: it shows a PDF is unchanged, not who signed it. Do not use it in production."
+    )
 
 
 @click.command("backup")

@@ -22,6 +22,9 @@ TEXT_SETTINGS = (
     "DATABASE_URL",
     "RECEIPTS_DIR",
     "DOCUMENTS_DIR",
+    "SIGNING_KEY",
+    "SIGNING_CERT",
+    "SIGNING_KEY_PASSWORD",
     "ENV_NAME",
     "BASE_URL",
     "MAIL_SERVER",
@@ -66,6 +69,7 @@ def defaults(app: Flask) -> dict:
         # PEM files; when both are set every approval PDF is signed (PAdES).
         "SIGNING_KEY": "",
         "SIGNING_CERT": "",
+        "SIGNING_KEY_PASSWORD": "",
         # The ministry's account that pays the reimbursements (debtor of the pain.001 files).
         "PAYER_NAME": "Valtiovarainministeriö",
         "PAYER_IBAN": "FI2112345600000785",

@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from expenses import notifications, workflow
+from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import when
 from expenses.models import Claim, User, utcnow
@@ -271,3 +272,14 @@ def test_a_mail_that_cannot_be_written_is_logged_and_the_decision_stands(app, in
         workflow.reject(claim.id, make_user("finance"), "Not a programme session.")
     assert db.session.get(Claim, claim.id).status == "rejected"
     assert "could not be written" in caplog.text and inbox.mails == []
+
+
+def test_reminder_says_each_warning_in_words_beside_its_code(app, inbox):
+    officer = make_user("finance")
+    officer.language = "sv"
+    claim = _submitted_days_ago(10)  # long after the session's deadline: a late_claim warning
+    assert notifications.remind_finance() == 1
+    body = body_of(inbox.to(officer.email)[0])
+    [late] = [f for f in localised(claim, "sv")["findings"] if f["code"] == "late_claim"]
+    assert f"Att granska: {late['message']} (late_claim)" in body  # the officer's language
+    assert body.count("late_claim") == 1
