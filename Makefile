@@ -38,6 +38,8 @@ run: $(STAMP) compile
 	$(FLASK) demo
 	@echo
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in as one of the demo users above. Ctrl+C stops the server."
+	@echo "Finance and admin users first set up two-factor sign-in with an authenticator app (EXPENSES_REQUIRE_2FA_ROLES);"
+	@echo "to try the demo without it: EXPENSES_REQUIRE_2FA_ROLES= make run"
 	@echo
 	$(FLASK) run --port $(PORT)
 

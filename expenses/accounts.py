@@ -4,17 +4,18 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from zxcvbn import zxcvbn
 
 from expenses.extensions import db
-from expenses.models import ROLES, ApiToken, User
+from expenses.models import ROLES, ApiToken, User, utcnow
 from expenses.text import limit, refusal
 
 MIN_PASSWORD_LENGTH = 12
@@ -99,8 +100,16 @@ def create_user(email: str, name: str, role: str, password: str | None = None) -
 
 
 def set_password(user: User, password: str) -> None:
+    """A new password ends everything the old one opened: other sessions (the epoch) and API tokens."""
     check_password_strength(password, (user.email, user.name))
     user.password_hash = _hasher().hash(password)
+    end_sessions(user)
+    if user.id is not None:  # a user being created has no tokens yet
+        revoke_tokens(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session carries the epoch it began in (User.get_id)."""
     user.session_epoch = (user.session_epoch or 0) + 1
 
 
@@ -124,11 +133,30 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, name: str = "", expires_at: datetime | None = None) -> str:
     """A new API token for the user; only its hash is stored, so it is shown once."""
     token = secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token)))
+    db.session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), name=name, expires_at=expires_at))
     return token
+
+
+def tokens(user: User) -> list[ApiToken]:
+    """The user's tokens that are not revoked (expired ones too, so that the owner sees why one stopped)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_tokens(user: User, token_id: int | None = None) -> int:
+    """Revoke one of the user's tokens (by id) or all of them; how many were revoked."""
+    query = update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if token_id is not None:
+        query = query.where(ApiToken.id == token_id)
+    return db.session.execute(query.values(revoked_at=utcnow())).rowcount
 
 
 class Caller(NamedTuple):
@@ -143,15 +171,26 @@ _users, _tokens = User.__table__, ApiToken.__table__
 # Built once and run on the session's connection: every API request asks this, and a Core row costs a
 # fraction of an ORM User (README, "Performance").
 _TOKEN_OWNER = (
-    select(_users.c.id, _users.c.role, _users.c.name, _users.c.active)
+    select(
+        _users.c.id, _users.c.role, _users.c.name, _users.c.active,
+        _tokens.c.id.label("token_id"), _tokens.c.expires_at, _tokens.c.last_used_at,
+    )
     .join(_tokens, _tokens.c.user_id == _users.c.id)
-    .where(_tokens.c.token_hash == bindparam("token_hash"))
-)
+    .where(_tokens.c.token_hash == bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
+)  # fmt: skip
+_TOKEN_USED = update(_tokens).where(_tokens.c.id == bindparam("token_id")).values(last_used_at=bindparam("now"))
+#: How exact "last used" is: writing it on every call would add a write (and a commit) to every read.
+TOKEN_USE_PRECISION = timedelta(minutes=5)
 
 
 def token_owner(token: str) -> Caller | None:
-    """The active user whose API token this is, if any."""
-    row = db.session.connection().execute(_TOKEN_OWNER, {"token_hash": _token_hash(token)}).first()
-    if row is None or not row.active:
+    """The active user whose API token this is, if it is neither revoked nor expired; notes its use."""
+    connection = db.session.connection()
+    row = connection.execute(_TOKEN_OWNER, {"token_hash": _token_hash(token)}).first()
+    now = utcnow()
+    if row is None or not row.active or (row.expires_at is not None and row.expires_at <= now):
         return None
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_PRECISION:
+        connection.execute(_TOKEN_USED, {"token_id": row.token_id, "now": now})
+        db.session.commit()
     return Caller(row.id, row.role, row.name)

@@ -1,4 +1,5 @@
-"""Commands: users, demo, notify-waiting, generate, audit verify, backup, restore, retention (db: Flask-Migrate)."""
+"""Commands: users, demo, notify-waiting, generate, audit verify, documents keygen, backup, restore, retention
+(db: Flask-Migrate)."""
 
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
-from expenses import audit, backup, notifications, retention
+from expenses import audit, backup, notifications, password_links, retention, signing
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
@@ -51,6 +52,27 @@ def token_command(email: str) -> None:
     db.session.commit()
     click.echo(f"New API token for {user.email}; it is shown only once:")
     click.echo(token)
+
+
+@users.command("invite")
+@click.argument("email")
+def invite_command(email: str) -> None:
+    """Mail the user (who has no password yet) a link to set one, valid EXPENSES_INVITATION_DAYS."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No user has the e-mail {email}.")
+    try:
+        with force_locale("en"):  # the command line speaks English, as its other messages do
+            password_links.invite(user, None)
+    except AccountError as e:
+        db.session.rollback()
+        raise click.ClickException(str(e)) from None
+    db.session.info.pop(notifications.FAILED, None)
+    db.session.commit()
+    if db.session.info.pop(notifications.FAILED, None):
+        raise click.ClickException("The invitation could not be sent (see the log); try again.")
+    days = current_app.config["INVITATION_DAYS"]
+    click.echo(f"Invited {user.email}: the link in the mail works once, for {days} days.")
 
 
 @click.command("demo")
@@ -105,6 +127,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(documents_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
@@ -123,6 +146,35 @@ def audit_verify_command() -> None:
             click.echo(f"BROKEN: {problem}", err=True)
         raise SystemExit(1)
     click.echo("The audit trail is intact.")
+
+
+documents_group = AppGroup("documents", help="The approval PDFs' signing.")
+
+
+@documents_group.command("keygen")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write signing-key.pem and signing-cert.pem (default: the instance folder's signing/).",
+)
+@click.option(
+    "--name", default="Mentor travel claims (trial signer)", show_default=True, help="The certificate's name."
+)
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650), help="How long it is valid.")
+def documents_keygen_command(directory: Path | None, name: str, days: int) -> None:
+    """Make a signing key and a self-signed certificate, for trying signed PDFs (production: see README)."""
+    directory = directory or Path(current_app.instance_path) / "signing"
+    try:
+        key, cert = signing.make_trial_key(directory, name, days)
+    except FileExistsError as e:
+        raise click.ClickException(f"{e} exists already; remove it first or choose another --dir.") from None
+    click.echo(f"Wrote {key} (the private key, readable by you only) and {cert}.")
+    click.echo("Every approval PDF is signed once the service runs with:")
+    click.echo(f"  export EXPENSES_SIGNING_KEY={key} EXPENSES_SIGNING_CERT={cert}")
+    click.echo(
+        "The certificate is self-signed: it shows a PDF is unchanged, not who signed it. Do not use it in production."
+    )
 
 
 @click.command("backup")

@@ -22,6 +22,9 @@ TEXT_SETTINGS = (
     "DATABASE_URL",
     "RECEIPTS_DIR",
     "DOCUMENTS_DIR",
+    "SIGNING_KEY",
+    "SIGNING_CERT",
+    "SIGNING_KEY_PASSWORD",
     "ENV_NAME",
     "BASE_URL",
     "MAIL_SERVER",
@@ -32,6 +35,9 @@ TEXT_SETTINGS = (
     "RATELIMIT_STORAGE_URI",
     "LOGIN_LIMIT_PER_ADDRESS",
     "LOGIN_LIMIT_PER_ACCOUNT",
+    "RESET_LIMIT_PER_ADDRESS",
+    "RESET_LIMIT_PER_ACCOUNT",
+    "REQUIRE_2FA_ROLES",
 )
 INT_SETTINGS = (
     "MAIL_PORT",
@@ -41,6 +47,10 @@ INT_SETTINGS = (
     "MAX_CONTENT_LENGTH",
     "PROXY_HOPS",
     "RETENTION_YEARS",
+    "INVITATION_DAYS",
+    "RESET_MINUTES",
+    "IDLE_MINUTES_OFFICERS",
+    "IDLE_MINUTES_MENTORS",
 )
 FLAG_SETTINGS = ("MAIL_USE_TLS", "RATELIMIT_ENABLED")
 
@@ -59,6 +69,7 @@ def defaults(app: Flask) -> dict:
         # PEM files; when both are set every approval PDF is signed (PAdES).
         "SIGNING_KEY": "",
         "SIGNING_CERT": "",
+        "SIGNING_KEY_PASSWORD": "",
         # The ministry's account that pays the reimbursements (debtor of the pain.001 files).
         "PAYER_NAME": "Valtiovarainministeriö",
         "PAYER_IBAN": "FI2112345600000785",
@@ -91,6 +102,17 @@ def defaults(app: Flask) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ADDRESS": "30 per minute; 300 per hour",
         "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes; 50 per day",
+        # "Forgot your password?": requests from one address, and links asked for one e-mail address.
+        "RESET_LIMIT_PER_ADDRESS": "10 per hour; 50 per day",
+        "RESET_LIMIT_PER_ACCOUNT": "3 per hour; 10 per day",
+        # How long the links by mail work (expenses.password_links).
+        "INVITATION_DAYS": 7,
+        "RESET_MINUTES": 60,
+        # Roles that must set up two-factor sign-in before anything else (comma-separated; empty: nobody).
+        "REQUIRE_2FA_ROLES": "finance,admin",
+        # A session unused this long ends: officers (finance, auditor, admin) and mentors (and actors).
+        "IDLE_MINUTES_OFFICERS": 30,
+        "IDLE_MINUTES_MENTORS": 8 * 60,
         # Reverse proxies in front of the service that set X-Forwarded-For/-Proto (0: none, addresses as seen).
         "PROXY_HOPS": 0,
         # Claims are kept this many whole years after the end of the year they were paid or rejected in.

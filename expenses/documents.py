@@ -5,19 +5,21 @@ approved claim's summary.
 """
 
 import hashlib
-import io
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from expenses import pdf
+from expenses import ledger, pdf, signing
 from expenses.extensions import db
+from expenses.formatting import LINE_KINDS
 from expenses.models import Claim, ClaimDocument, Receipt, User
 from expenses.storage import document_store
-from rules import load_calendar
+from rules import RuleText, legend, load_calendar
 from rules.per_diem import hours_text
 from rules.programme import HELSINKI
 
@@ -51,6 +53,72 @@ def _receipts(claim: Claim) -> list[dict]:
     ]
 
 
+#: Expense types whose rows become decision lines, in order: each such expense makes exactly one line
+#: (rules/engine.py), so the n-th expense line pays the n-th of these expenses. Meals make none.
+_PAID_EXPENSE_TYPES = frozenset({"own_car", "public_transport", "taxi", "accommodation", "other"})
+_EXPENSE_KINDS = frozenset({"mileage", "public_transport", "taxi", "accommodation", "other"})
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryLine:
+    """One row of the summary's table: what, by which rule (cited in the legend), claimed against paid."""
+
+    what: object  # text, or a lazy text translated where the template renders it in the document's language
+    rule: RuleText | None  # None: an expense no rule pays (a meal); `why` says so
+    legend_number: int | None
+    explanation: str
+    # What the mentor asked for: a receipt's amount as typed; for allowances and mileage, what the
+    # rules make of the trip and kilometres entered (as the ledger's "claimed" counts them).
+    claimed: Decimal
+    reimbursed: Decimal
+    why: str  # the findings about this expense: what was cut and why, or what finance accepted
+
+    @property
+    def cut(self) -> bool:
+        return self.claimed != self.reimbursed
+
+
+def summary_lines(body: dict, decision: dict, lang: str) -> tuple[list[SummaryLine], list[RuleText]]:
+    """The decision's lines beside what the mentor typed, and the legend of the rules they cite."""
+    rules = legend([line["rule"] for line in decision["lines"]], lang)
+    cited = {rule.id: (n, rule) for n, rule in enumerate(rules, start=1)}
+    expenses = [e for e in body.get("expenses") or () if isinstance(e, dict)]
+    paid = iter([n for n, e in enumerate(expenses) if e.get("type") in _PAID_EXPENSE_TYPES])
+    said: dict[int, list[str]] = {}
+    for finding in decision.get("findings") or ():
+        if finding.get("expense") is not None:
+            said.setdefault(finding["expense"], []).append(finding["message"])
+    rows, lined = [], set()
+    for line in decision["lines"]:
+        amount = Decimal(line["amount"])
+        claimed, why = amount, ""
+        if line["kind"] in _EXPENSE_KINDS and (index := next(paid, None)) is not None:
+            lined.add(index)
+            typed = expenses[index].get("amount")
+            claimed = Decimal(str(typed)) if typed and line["kind"] != "mileage" else amount
+            why = " ".join(said.get(index, ()))
+        number, rule = cited[line["rule"]]
+        what = LINE_KINDS.get(line["kind"], line["kind"])
+        rows.append(SummaryLine(what, rule, number, line["explanation"], claimed, amount, why))
+    # An expense no line pays (a meal, which the per diem covers): claimed, nothing reimbursed, and why.
+    for index, expense in enumerate(expenses):
+        if index not in lined and expense.get("amount"):
+            what = expense.get("description") or LINE_KINDS.get(expense.get("type"), expense.get("type", ""))
+            why = " ".join(said.get(index, ()))
+            rows.append(SummaryLine(what, None, None, "", Decimal(str(expense["amount"])), ledger.ZERO, why))
+    return rows, rules
+
+
+def _approvals(claim: Claim, approver: User, approved_at: datetime) -> list[dict]:
+    """Who did what and when, in the order it happened: submitted, checked, approved."""
+    steps = [
+        {"step": "submitted", "by": claim.mentor, "at": claim.submitted_at},
+        {"step": "checked", "by": claim.checked_by, "at": claim.checked_at},
+        {"step": "approved", "by": approver, "at": approved_at},
+    ]
+    return sorted((s for s in steps if s["at"] is not None and s["by"] is not None), key=lambda s: s["at"])
+
+
 def summary_context(claim: Claim, approver: User, approved_at: datetime, document_id: str) -> dict:
     """Plain data for the PDF template: everything it shows, nothing it has to look up."""
     session = load_calendar().get(claim.session_id)
@@ -62,6 +130,8 @@ def summary_context(claim: Claim, approver: User, approved_at: datetime, documen
     claim_document = {**claim.body, "claimant": {"name": claim.mentor.name, "role": "mentor"}}
     embedded = pdf.embedded_json(claim_document, claim.decision)
     lang = claim.language
+    lines, rules = summary_lines(claim.body, claim.decision, lang)
+    by_group = ledger.amounts_by_group(claim.decision)
     return {
         "claim": claim,
         "reference": claim.reference,
@@ -75,33 +145,18 @@ def summary_context(claim: Claim, approver: User, approved_at: datetime, documen
         "return_": back,
         "duration": hours_text(back - departure),
         "decision": claim.decision,
-        "warnings": [f for f in claim.decision["findings"] if f["severity"] == "warning"],
+        "lines": lines,
+        "legend": rules,
+        "subtotals": [(ledger.GROUP_NAMES[group], amount) for group, amount in by_group.items() if amount],
+        "claimed": ledger.claimed_amount(claim.body, claim.decision),
+        "findings": claim.decision["findings"],
         "receipts": _receipts(claim),
-        "checked_by": claim.checked_by,
-        "checked_at": claim.checked_at,
+        "approvals": _approvals(claim, approver, approved_at),
         "approver": approver,
         "approved_at": approved_at,
         "embedded": embedded,
         "fingerprint": hashlib.sha256(embedded.encode()).hexdigest(),
     }
-
-
-def _sign(data: bytes) -> bytes:
-    """PAdES baseline signature with the configured key and certificate."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-
-    signer = signers.SimpleSigner.load(current_app.config["SIGNING_KEY"], current_app.config["SIGNING_CERT"])
-    if signer is None:
-        raise DocumentError("the signing key or certificate could not be read")
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    meta = signers.PdfSignatureMetadata(field_name="Approval", subfilter=fields.SigSeedSubFilter.PADES)
-    out = signers.sign_pdf(writer, meta, signer=signer)
-    return out.getvalue()
-
-
-def signing_configured() -> bool:
-    return bool(current_app.config.get("SIGNING_KEY") and current_app.config.get("SIGNING_CERT"))
 
 
 def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimDocument:
@@ -110,9 +165,9 @@ def issue_summary(claim: Claim, approver: User, approved_at: datetime) -> ClaimD
     claim_id = claim.id  # for the log: after a failed flush the claim cannot be read
     try:
         data = pdf.render(summary_context(claim, approver, approved_at, document_id), claim.language, approved_at)
-        signed = signing_configured()
+        signed = signing.configured()
         if signed:
-            data = _sign(data)
+            data = signing.sign(data)
         sha256 = document_store().put(data)
     except SQLAlchemyError:
         # The summary's queries flush the approval; a database error there (such as another officer's
@@ -140,36 +195,28 @@ def stored(document: ClaimDocument) -> bool:
     return document_store().exists(document.sha256)
 
 
+#: What the verify page and the API say of a file, in one word each: a summary we issued and signed,
+#: one we issued without a signature (no key was configured then), or a file that is not one of ours
+#: as issued (changed, or never ours).
+VERDICTS = ("signed", "unsigned", "changed")
+
+
 def verify(data: bytes) -> dict:
-    """Is this exactly a document we issued, for which claim, and is its signature valid?"""
+    """Is this exactly a document we issued, for which claim, and is its signature valid?
+
+    The stored hash decides whether it is ours: documents issued before signing was configured, and
+    those whose certificate has since been replaced, still verify as the bytes that were issued.
+    """
     sha256 = hashlib.sha256(data).hexdigest()
     document = db.session.scalar(select(ClaimDocument).where(ClaimDocument.sha256 == sha256))
-    result = {"valid": document is not None, "sha256": sha256, "claim": None, "signed": False, "signature_valid": None}
-    if document is not None:
-        result["claim"] = {"id": document.claim_id, "reference": document.claim.reference}
-    result["signed"], result["signature_valid"] = _signature_status(data)
-    return result
-
-
-def _signature_status(data: bytes) -> tuple[bool, bool | None]:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    try:
-        signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
-    except Exception:
-        return False, None  # not a PDF we can read: certainly not one of ours
-    if not signatures:
-        return False, None
-    trust = []
-    if current_app.config.get("SIGNING_CERT"):
-        from pyhanko.keys import load_cert_from_pemder
-
-        trust.append(load_cert_from_pemder(current_app.config["SIGNING_CERT"]))
-    context = ValidationContext(trust_roots=trust, allow_fetching=False)
-    try:
-        status = validate_pdf_signature(signatures[0], context)
-    except Exception:
-        return True, False
-    return True, bool(status.bottom_line)
+    signature = signing.signature(data)
+    verdict = "changed" if document is None else "signed" if signature.signed else "unsigned"
+    return {
+        "valid": document is not None,
+        "verdict": verdict,
+        "sha256": sha256,
+        "claim": {"id": document.claim_id, "reference": document.claim.reference} if document else None,
+        "signed": signature.signed,
+        "signature_valid": signature.valid,
+        "signer": signature.signer,
+    }

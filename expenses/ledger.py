@@ -39,6 +39,15 @@ KIND_GROUPS = {
     "accommodation": ("accommodation",),
     "other": ("other",),
 }
+#: The groups' names where they are read as words (the PDF summary's subtotals).
+GROUP_NAMES = {
+    "per_diems": _l("Per diems"),
+    "meal_allowance": _l("Meal allowance"),
+    "mileage": _l("Kilometre allowance"),
+    "tickets": _l("Tickets"),
+    "accommodation": _l("Accommodation"),
+    "other": _l("Other costs"),
+}
 _GROUP_OF = {kind: group for group, kinds in KIND_GROUPS.items() for kind in kinds}
 #: Lines that the rules compute from the trip rather than copy from a receipt: what the mentor claims
 #: for them is what the rules make of what they entered.
@@ -236,6 +245,7 @@ def _time_writer(language: str) -> Callable[[datetime], str]:
 
 def _writers(column_writers: dict[str, Callable[[object], str]]) -> tuple[Callable[[object], str], ...]:
     """One writer per column, by its type; an empty cell for an optional column's None."""
+
     def or_empty(write: Callable[[object], str]) -> Callable[[object], str]:
         return lambda value: "" if value is None else write(value)
 

@@ -62,6 +62,13 @@ class User(UserMixin, db.Model):
     # Bumped when the password changes so that older sessions stop working.
     session_epoch: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the latest invitation to set a password was mailed; with no password it is still open.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (expenses.two_factor): the TOTP secret once enrolled, the last time step used
+    # (a code is accepted once), and the SHA-256 of each unused recovery code.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    recovery_codes: Mapped[list | None] = mapped_column(JSON)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sign-in for inactive users
@@ -81,9 +88,37 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # SHA-256 of the token: tokens are long random strings, so a fast hash is enough to keep them secret.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the owner calls it ("laptop script"), so that they know which one to revoke.
+    name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most every few minutes (accounts.TOKEN_USE_PRECISION): a write per call would cost every call.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Revoked tokens stay as rows, so that the owner's list and the account log can say when.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class AccountEvent(db.Model):
+    """One thing done to an account: invited, password set or reset, token made or revoked, 2FA enrolled.
+
+    Rows are only ever added. Claims have their own hash-chained trail (AuditEvent); these are not a
+    claim's, so they are kept beside it (expenses.account_log).
+    """
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Who did it: an admin, the person themselves, or nobody (a shell command).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 class RosterEntry(db.Model):

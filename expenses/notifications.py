@@ -22,6 +22,7 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.routing import BuildError
 
+from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import money, status_name, when
 from expenses.i18n import N_
@@ -93,7 +94,7 @@ def send(to: User, subject: str, body: str, language: str) -> None:
     _queue(message)
 
 
-def _link(endpoint: str, **values: object) -> str:
+def service_link(endpoint: str, **values: object) -> str:
     """An absolute link into the service at EXPENSES_BASE_URL.
 
     Not the request's own address: behind a reverse proxy that would be the inner http:// one, and
@@ -135,7 +136,7 @@ def claim_changed(claim: Claim, action: str) -> None:
         lines += ["", _("Total: %(total)s", total=money(claim.total))]
         if action == "pay" and claim.payment_reference:
             lines += [_("Payment reference: %(ref)s", ref=claim.payment_reference)]
-        link = _link("mentor.show", claim_id=claim.id)
+        link = service_link("mentor.show", claim_id=claim.id)
         if link:
             lines += ["", link]
         lines += ["", _("This message was sent automatically; please do not reply to it.")]
@@ -184,13 +185,13 @@ def remind_finance() -> int:
                 days=days,
             )
             lines = [_("These travel claims have waited for handling over %(days)s days:", days=days), ""]
-            lines += [
-                f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}  "
-                + _("submitted %(when)s", when=when(c.submitted_at))
-                + (f"  ({', '.join(_warnings(c))})" if c.has_warnings else "")
-                for c in waiting
-            ]
-            link = _link("review.index")
+            for c in waiting:
+                lines.append(
+                    f"{c.reference}  {status_name(c.status)}  {c.mentor.name}  {money(c.total)}  "
+                    + _("submitted %(when)s", when=when(c.submitted_at))
+                )
+                lines += [f"    {_('To check')}: {sentence} ({code})" for code, sentence in _warnings(c, language)]
+            link = service_link("review.index")
             if link:
                 lines += ["", link]
         send(officer, subject, "\n".join(lines), language)
@@ -208,8 +209,10 @@ def remind_finance() -> int:
     return len(waiting)
 
 
-def _warnings(claim: Claim) -> list[str]:
-    return [f["code"] for f in claim.decision.get("findings", []) if f.get("severity") == "warning"]
+def _warnings(claim: Claim, language: str) -> list[tuple[str, str]]:
+    """(code, sentence in `language`) of the claim's warnings: the code only ever beside its sentence."""
+    findings = localised(claim, language).get("findings", [])
+    return [(f["code"], f["message"]) for f in findings if f.get("severity") == "warning"]
 
 
 def _send(app: Flask, messages: list[EmailMessage]) -> list[EmailMessage]:

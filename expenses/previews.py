@@ -1,13 +1,16 @@
-"""The first page of a PDF receipt as a PNG picture, so that finance reads it beside the computation.
+"""A receipt as a PNG picture made on the server, so that finance reads it beside the computation.
 
-Rendered on the server with PDFium (pypdfium2), within fixed bounds whatever the page size says,
-so that the browser shows a plain picture: nothing of the PDF itself (scripts, forms, links) runs.
+A PDF's first page is rendered with PDFium (pypdfium2), a JPEG or PNG is redrawn with Pillow, both
+within fixed bounds whatever the file says, so that the page never embeds the uploaded file itself:
+nothing of it (scripts, forms, links, a polyglot's other half, metadata) reaches the browser.
 """
 
 import io
 import threading
+import warnings
 
 import pypdfium2 as pdfium
+from PIL import Image, ImageOps
 
 #: The picture fits in this box (pixels), about a screen's column: enough to read a receipt.
 MAX_WIDTH, MAX_HEIGHT = 900, 1400
@@ -20,6 +23,35 @@ _lock = threading.Lock()
 
 class NoPreview(Exception):
     """The file has no first page that can be drawn (damaged, encrypted, empty)."""
+
+
+def preview_png(content_type: str, data: bytes) -> bytes:
+    """The receipt as PNG bytes within MAX_WIDTH × MAX_HEIGHT; NoPreview when it cannot be drawn."""
+    return first_page_png(data) if content_type == "application/pdf" else picture_png(data)
+
+
+def picture_png(data: bytes) -> bytes:
+    """A JPEG or PNG receipt redrawn within MAX_WIDTH × MAX_HEIGHT, upright (as the camera's EXIF says)."""
+    try:
+        with warnings.catch_warnings():
+            # Uploads are checked (expenses/receipt_checks.py); a file kept before that is refused here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as picture:
+                # A JPEG is decoded at a fraction of its size when that still fills the box: far quicker.
+                picture.draft("RGB", (MAX_WIDTH, MAX_HEIGHT))
+                image = ImageOps.exif_transpose(picture)
+                image.thumbnail((MAX_WIDTH, MAX_HEIGHT))
+                if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                    image = image.convert("RGB")
+                return _png(image)
+    except Exception as e:  # Pillow fails on damaged input in many ways (OSError, SyntaxError, IndexError…)
+        raise NoPreview(str(e)) from None
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def first_page_png(data: bytes) -> bytes:
@@ -43,6 +75,4 @@ def first_page_png(data: bytes) -> bytes:
             raise NoPreview(str(e)) from None
         finally:
             pdf.close()
-    out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
-    return out.getvalue()
+    return _png(image)

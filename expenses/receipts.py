@@ -1,5 +1,6 @@
-"""The receipt store: PDF, JPEG and PNG files checked by content, kept under their SHA-256."""
+"""The receipt store: PDF, JPEG and PNG files checked by content (receipt_checks), kept under their SHA-256."""
 
+import io
 import secrets
 from typing import BinaryIO
 
@@ -7,9 +8,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 
+from expenses import receipt_checks
 from expenses.extensions import db
 from expenses.models import Receipt, User
-from expenses.storage import TooLarge, receipt_store
+from expenses.storage import receipt_store
 
 #: File signatures of the accepted types; the name and the browser's claimed type are not trusted.
 SIGNATURES = (
@@ -43,15 +45,22 @@ def store(stream: BinaryIO, filename: str | None, owner: User) -> Receipt:
         raise ReceiptError(_("The file is empty. Choose the receipt file again."))
     if content_type is None:
         raise ReceiptError(_("Only PDF, JPEG and PNG receipts are accepted. Save or scan the receipt as one of them."))
-    try:
-        sha256, size = receipt_store().save(stream, limit, head)
-    except TooLarge as e:
+    # Read whole (at most the limit) to check the content before anything is kept: a refused file
+    # leaves nothing behind, and a kept one may be shared by its hash with another receipt.
+    data = head + stream.read(limit + 1 - len(head))
+    if len(data) > limit:
         raise ReceiptError(
             _(
                 "The file is larger than %(mb)s MB. Scan it at a lower resolution or save it as a smaller PDF.",
                 mb=limit // (1024 * 1024),
             )
-        ) from e
+        )
+    try:
+        receipt_checks.check(content_type, data)
+    except receipt_checks.Unsafe as e:
+        raise ReceiptError(str(e)) from None
+    try:
+        sha256, size = receipt_store().save(io.BytesIO(data), limit)
     except OSError as e:
         raise ReceiptError(_("The receipt could not be saved right now. Try again in a moment.")) from e
     receipt = Receipt(

@@ -8,7 +8,8 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from expenses.accounts import create_user, normalise_email
+from expenses import account_log
+from expenses.accounts import create_user, end_sessions, normalise_email, revoke_tokens
 from expenses.extensions import db
 from expenses.models import ROLES, RosterEntry, User
 from expenses.text import limit, refusal
@@ -45,6 +46,8 @@ class ImportLine:
 class ImportResult:
     lines: list[ImportLine] = field(default_factory=list)
     errors: list[ImportLine] = field(default_factory=list)
+    #: The users the import made, who have no password yet (for their invitations).
+    created: list[User] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -169,15 +172,18 @@ def import_roster(data: bytes, programme: str) -> ImportResult:
         return result
     entries = {e.user_id: e for e in db.session.scalars(select(RosterEntry).where(RosterEntry.programme == programme))}
     for row in rows:
-        result.lines.append(ImportLine(row.line, row.email, _apply(row, users.get(row.email), entries, programme)))
+        result.lines.append(
+            ImportLine(row.line, row.email, _apply(row, users.get(row.email), entries, programme, result))
+        )
     db.session.flush()
     return result
 
 
-def _apply(row: _Row, user: User | None, entries: dict[int, RosterEntry], programme: str) -> str:
+def _apply(row: _Row, user: User | None, entries: dict[int, RosterEntry], programme: str, result: ImportResult) -> str:
     done = []
     if user is None:
         user = create_user(row.email, row.name, row.role)
+        result.created.append(user)
         done.append(_("new user (no password yet)"))
     elif user.role != row.role:
         done.append(_("role changed from %(old)s to %(new)s", old=user.role, new=row.role))
@@ -205,9 +211,14 @@ def set_role(user: User, role: str, admin: User) -> None:
 
 
 def set_active(user: User, active: bool, admin: User) -> None:
-    """Deactivate or reactivate a user; a deactivated user cannot sign in and their sessions end."""
+    """Deactivate or reactivate a user; a deactivated user cannot sign in, and their sessions and API
+    tokens end for good: reactivating gives back the sign-in, never the old tokens."""
     if user.id == admin.id and not active:
         raise UserAdminError(_("You cannot deactivate yourself; ask another admin."))
+    if user.active == active:
+        return
     user.active = active
     if not active:
-        user.session_epoch = (user.session_epoch or 0) + 1
+        end_sessions(user)
+        revoke_tokens(user)
+    account_log.record(user, "reactivated" if active else "deactivated", admin)

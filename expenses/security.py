@@ -2,7 +2,7 @@
 
 import re
 
-from flask import Flask, Request, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -113,6 +113,29 @@ def address_limit() -> str:
 
 def account_limit() -> str:
     return current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]
+
+
+#: The session key of a sign-in waiting for its two-factor code (expenses.web.auth.login_code).
+PENDING = "two_factor_pending"
+
+
+def code_account_key() -> str:
+    """A two-factor code counts against the account its password was given for: the same counter as sign-in."""
+    pending = session.get(PENDING) or {}
+    return "account:" + str(pending.get("email") or "")[:254]
+
+
+def reset_account_key() -> str:
+    """The e-mail a password reset is asked for, as typed: so that nobody can flood one mailbox."""
+    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def reset_address_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ADDRESS"]
+
+
+def reset_account_limit() -> str:
+    return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
 
 
 def init_app(app: Flask) -> None:

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -10,6 +11,7 @@ from sqlalchemy import text
 from expenses import create_app
 from expenses.extensions import db
 from tests.factories import new_client
+from tests.mail import Inbox, free_port
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 if os.environ.get("REQUIRE_POSTGRES") == "1" and not TEST_DATABASE_URL:
@@ -49,6 +51,8 @@ def configured_app(kind: str, tmp_path) -> Flask:
             "DOCUMENTS_DIR": str(tmp_path / "documents"),
             "PASSWORD_HASH_COST": "cheap",
             "SERVER_NAME": "localhost",
+            # Officers sign in with a password alone unless a test asks for two-factor (tests/web/test_two_factor.py).
+            "REQUIRE_2FA_ROLES": "",
         }
     )
 
@@ -76,6 +80,17 @@ def client(app):
 def visitor(app):
     """A browser that states no language at all, so that it gets the product's default, Finnish."""
     return new_client(app, language=None)
+
+
+@pytest.fixture
+def inbox(app):
+    """Mail goes to a real SMTP server on 127.0.0.1, kept for the test to read."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_SENDER="matkat@vm.example")
+    yield handler
+    controller.stop()
 
 
 @pytest.fixture

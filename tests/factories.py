@@ -3,14 +3,18 @@
 import io
 import itertools
 import re
+import struct
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from unittest import mock
 
+import pikepdf
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 from sqlalchemy import event
 
 from expenses import receipts, workflow
@@ -20,8 +24,25 @@ from expenses.models import Claim, Receipt, User
 
 PASSWORD = "correct horse battery"
 _numbers = itertools.count(1)
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def _tiny_pdf() -> bytes:
+    """A valid PDF of one blank page, about 500 bytes: uploads are opened and checked (receipt_checks)."""
+    out = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(100, 100))
+        pdf.save(out, static_id=True)
+    return out.getvalue()
+
+
+def _tiny_png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(out, "PNG")
+    return out.getvalue()
+
+
+PDF_BYTES = _tiny_pdf()
+PNG_BYTES = _tiny_png()
 
 
 def one_page_pdf(width: float = 595, height: float = 842) -> bytes:
@@ -177,3 +198,68 @@ def counted() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+# --- hostile receipts (expenses/receipt_checks.py refuses each), small and quick to build --------------
+
+
+def pdf_with(change) -> bytes:
+    """A one-page PDF changed by `change(pdf)` before it is saved."""
+    out = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(100, 100))
+        change(pdf)
+        pdf.save(out, static_id=True)
+    return out.getvalue()
+
+
+def _open_action(pdf, **action) -> None:
+    pdf.Root.OpenAction = pikepdf.Dictionary(**action)
+
+
+def javascript_pdf() -> bytes:
+    return pdf_with(lambda pdf: _open_action(pdf, S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))
+
+
+def launch_pdf() -> bytes:
+    return pdf_with(lambda pdf: _open_action(pdf, S=pikepdf.Name.Launch, F=pikepdf.String("calc.exe")))
+
+
+def attachment_pdf() -> bytes:
+    def attach(pdf) -> None:
+        pdf.attachments["invoice.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ...", mime_type="application/octet-stream")
+
+    return pdf_with(attach)
+
+
+def flate_bomb_pdf(megabytes: int = 200) -> bytes:
+    """A page whose content stream unpacks to `megabytes` of zeros from about 1 kB per megabyte.
+
+    Built without compressing it all: after a full flush the compressor starts afresh, so one
+    megabyte's compressed block, repeated, is the whole stream (its checksum left off: the check
+    stops counting long before a reader would get to it).
+    """
+    zero = bytes(1 << 20)
+    deflate = zlib.compressobj()
+    first = deflate.compress(zero) + deflate.flush(zlib.Z_FULL_FLUSH)
+    block = deflate.compress(zero) + deflate.flush(zlib.Z_FULL_FLUSH)
+
+    def fill(pdf) -> None:
+        pdf.pages[0].Contents = pikepdf.Stream(pdf, first + block * (megabytes - 1), Filter=pikepdf.Name.FlateDecode)
+
+    return pdf_with(fill)
+
+
+def html_polyglot() -> bytes:
+    """Starts as a PDF, reads as a web page to a browser that guesses."""
+    return b"%PDF-1.4\n<html><body><script>alert(document.cookie)</script></body></html>\n" + PDF_BYTES
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG that claims width × height pixels in 70 bytes: its one data chunk is empty."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")

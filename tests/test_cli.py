@@ -1,4 +1,4 @@
-"""The `flask --app wsgi …` commands: users, tokens, demo data and the database schema."""
+"""The `flask --app wsgi …` commands: users, tokens, demo data, the database schema and the signing key."""
 
 import os
 import subprocess
@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import func, inspect, select
 
-from expenses import create_app
+from expenses import create_app, documents
 from expenses.accounts import Caller, find_user, token_owner, verify_password
 from expenses.cli import MigrationCommands
 from expenses.demo import DEMO_PASSWORD, DEMO_USERS
 from expenses.extensions import db
 from expenses.models import Claim, User
-from tests.factories import make_user
+from tests.factories import make_claim, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-enough-password"
@@ -191,6 +191,22 @@ def test_commands_through_a_real_flask_process(tmp_path):
         ops = find_user("ops@example.fi")
         assert token_owner(token.output.strip().splitlines()[-1]) == Caller(ops.id, "admin", "Olli Operaattori")
         db.engine.dispose()
+
+
+def test_documents_keygen_makes_a_key_that_signs_summaries(app, runner, tmp_path):
+    result = runner.invoke(args=["documents", "keygen", "--dir", str(tmp_path / "keys"), "--name", "Trial signer"])
+    assert result.exit_code == 0, result.output
+    key, cert = tmp_path / "keys" / "signing-key.pem", tmp_path / "keys" / "signing-cert.pem"
+    assert key.stat().st_mode & 0o777 == 0o600  # the private key: its owner's only
+    assert f"EXPENSES_SIGNING_KEY={key} EXPENSES_SIGNING_CERT={cert}" in result.output
+    again = runner.invoke(args=["documents", "keygen", "--dir", str(tmp_path / "keys")])
+    assert again.exit_code == 1 and "exists already" in again.output  # never replaces a key in use
+
+    app.config["SIGNING_KEY"], app.config["SIGNING_CERT"] = str(key), str(cert)
+    claim = make_claim(status="approved")
+    verified = documents.verify(documents.read(claim.document))
+    assert verified["verdict"] == "signed" and verified["signature_valid"] is True
+    assert verified["signer"] == "Trial signer"
 
 
 def test_users_create_refuses_an_easy_password_in_english(app, runner):

@@ -7,6 +7,7 @@ tests/api/test_openapi.py fails when a route of the blueprint is missing here.
 
 from functools import cache
 
+from expenses.documents import VERDICTS
 from expenses.models import STATUSES
 from rules.decision import LINE_KINDS
 
@@ -332,6 +333,13 @@ SCHEMAS["Verification"] = {
     "required": ["valid", "claim", "signed", "signature_valid", "sha256"],
     "properties": {
         "valid": {"type": "boolean", "description": "the file is exactly a summary this service issued"},
+        "verdict": {
+            "type": "string",
+            "enum": list(VERDICTS),
+            "description": "issued by this service and signed; issued unsigned (no signing key then); "
+            "changed or never issued here",
+        },
+        "signer": {"type": "string", "nullable": True, "description": "the signing certificate's subject"},
         "claim": {
             "type": "object",
             "nullable": True,

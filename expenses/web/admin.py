@@ -1,4 +1,6 @@
-"""Pages of the admin: users and roles, activation, and the programme roster with its CSV import."""
+"""Pages of the admin: users and roles, activation, invitations, reset links and tokens, and the roster."""
+
+from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -7,14 +9,14 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
-from expenses import roster
-from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, create_user
+from expenses import account_log, password_links, roster
+from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, create_user, revoke_tokens
 from expenses.extensions import db
 from expenses.formatting import ROLE_NAMES
-from expenses.models import ROLES, RosterEntry, User
+from expenses.models import ROLES, ApiToken, RosterEntry, User
 from expenses.text import limit
 from expenses.web.access import role_required
 from expenses.web.claim_pages import paginate
@@ -59,6 +61,9 @@ class UserForm(CheckedForm):
             n=MIN_PASSWORD_LENGTH,
         ),
     )
+    invite = BooleanField(
+        _l("Send an invitation by e-mail to set a password (when no password is given)"), default=True
+    )
 
 
 class RoleForm(CheckedForm):
@@ -67,6 +72,11 @@ class RoleForm(CheckedForm):
 
 class ActiveForm(CheckedForm):
     active = HiddenField(validators=[AnyOf(["0", "1"])])
+
+
+class RevokeTokensForm(CheckedForm):
+    # Says what the button revokes, so that a form without it (sent from elsewhere, half loaded) revokes nothing.
+    tokens = HiddenField(validators=[AnyOf(["all"])])
 
 
 class ImportForm(CheckedForm):
@@ -79,6 +89,7 @@ class ImportForm(CheckedForm):
         ),
     )
     programme = SelectField(_l("Programme"))
+    invite = BooleanField(_l("Send each new person an invitation by e-mail to set a password"), default=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,6 +100,14 @@ class ImportForm(CheckedForm):
 
 def _index(user_form: UserForm | None = None, import_form: ImportForm | None = None, status: int = 200):
     users = paginate(select(User).order_by(func.lower(User.name), User.id), "users_page", PER_PAGE)
+    # One query for the page's users, however many: the API tokens each could revoke.
+    tokens = dict(
+        db.session.execute(
+            select(ApiToken.user_id, func.count())
+            .where(ApiToken.user_id.in_([u.id for u in users.items]), ApiToken.revoked_at.is_(None))
+            .group_by(ApiToken.user_id)
+        ).all()
+    )
     entries = paginate(
         select(RosterEntry)
         .join(User, RosterEntry.user_id == User.id)
@@ -101,6 +120,7 @@ def _index(user_form: UserForm | None = None, import_form: ImportForm | None = N
         render_template(
             "admin/index.html",
             users=users,
+            tokens=tokens,
             entries=entries,
             user_form=user_form or UserForm(formdata=None),
             import_form=import_form or ImportForm(formdata=None),
@@ -125,12 +145,18 @@ def create():
         return _index(user_form=form, status=422)
     try:
         user = create_user(form.email.data, form.name.data, form.role.data, form.password.data or None)
+        invited = form.invite.data and not user.password_hash
+        if invited:
+            password_links.invite(user, current_user)
     except AccountError as e:
         db.session.rollback()
         form.email.errors = [*form.email.errors, str(e)]
         return _index(user_form=form, status=422)
     db.session.commit()
-    flash(_("%(name)s (%(email)s) was added.", name=user.name, email=user.email), "success")
+    if invited:
+        flash(_("%(name)s (%(email)s) was added and invited by e-mail.", name=user.name, email=user.email), "success")
+    else:
+        flash(_("%(name)s (%(email)s) was added.", name=user.name, email=user.email), "success")
     return redirect(url_for("admin.index"))
 
 
@@ -179,6 +205,53 @@ def change_active(user_id: int):
     return redirect(url_for("admin.index"))
 
 
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@role_required("admin")
+def invite(user_id: int):
+    """Send (or send again) the invitation of a user who has no password yet."""
+    return _mail_link(
+        user_id, password_links.invite, lambda u: _("An invitation was sent to %(email)s.", email=u.email)
+    )
+
+
+@bp.route("/users/<int:user_id>/reset", methods=["POST"])
+@role_required("admin")
+def send_reset(user_id: int):
+    return _mail_link(
+        user_id, password_links.send_reset, lambda u: _("A password reset link was sent to %(email)s.", email=u.email)
+    )
+
+
+def _mail_link(user_id: int, send: Callable[[User, User], None], done: Callable[[User], str]):
+    user = _user_or_404(user_id)
+    if not CheckedForm().validate_on_submit():
+        flash(_("The form was incomplete. Reload the page and try again."), "error")
+        return redirect(url_for("admin.index"))
+    try:
+        send(user, current_user)
+    except AccountError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("admin.index"))
+    db.session.commit()
+    flash(done(user), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/users/<int:user_id>/tokens/revoke", methods=["POST"])
+@role_required("admin")
+def revoke_user_tokens(user_id: int):
+    user = _user_or_404(user_id)
+    if not RevokeTokensForm().validate_on_submit():
+        flash(_("The form was incomplete. Reload the page and try again."), "error")
+        return redirect(url_for("admin.index"))
+    count = revoke_tokens(user)
+    account_log.record(user, "tokens_revoked", current_user, count=count)
+    db.session.commit()
+    flash(_("The API tokens of %(name)s were revoked (%(count)s).", name=user.name, count=count), "success")
+    return redirect(url_for("admin.index"))
+
+
 @bp.route("/roster/import", methods=["POST"])
 @role_required("admin")
 def import_roster():
@@ -194,6 +267,9 @@ def import_roster():
     if not result.ok:
         db.session.rollback()
         return render_template("admin/import.html", result=result, programme=form.programme.data), 422
+    if form.invite.data:
+        for user in result.created:
+            password_links.invite(user, current_user)
     db.session.commit()
     # The per-line report is the answer itself, too long for a flash message; the import can be repeated safely.
     return render_template("admin/import.html", result=result, programme=form.programme.data)

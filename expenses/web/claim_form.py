@@ -41,12 +41,13 @@ from expenses.web.forms import CheckedForm
 from rules.claim import MAX_TRIP_DAYS, Problem
 
 EXPENSE_TYPES = (
-    ("public_transport", _l("Public transport (train, bus, tram, flight, ferry)")),
+    # Short enough that a phone's select shows them whole; the type's hint gives the examples.
+    ("public_transport", _l("Public transport")),
     ("own_car", _l("Own car")),
     ("taxi", _l("Taxi")),
     ("accommodation", _l("Accommodation")),
     ("night_travel", _l("Night travel allowance")),
-    ("other", _l("Other necessary cost (such as parking)")),
+    ("other", _l("Other cost")),
     ("meal", _l("Meal")),
 )
 #: The claim document's fields for each expense type besides type and date (docs/claims.md).
@@ -144,6 +145,7 @@ class ExpenseForm(Form):
     type = SelectField(
         _l("Type"),
         choices=[SelectChoice("", _l("Choose the type"))] + [SelectChoice(v, label) for v, label in EXPENSE_TYPES],
+        description=_l("Public transport: train, bus, tram, flight or ferry. Other cost: such as parking."),
     )
     date = DateField(_l("Date"), validators=[Optional()], invalid_value_message=_l("Enter a date, such as 23.4.2024."))
     description = StringField(

@@ -11,6 +11,9 @@ from expenses.web.access import role_required
 
 bp = Blueprint("files", __name__, url_prefix="/receipts")
 
+#: An original opened anyway (a browser may still display an attachment) runs nothing and loads nothing.
+ORIGINAL_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
+
 
 def _visible(receipt_id: str) -> Receipt:
     found = db.session.get(Receipt, receipt_id)
@@ -25,25 +28,27 @@ def _visible(receipt_id: str) -> Receipt:
 @role_required("mentor", "finance", "auditor")
 def receipt(receipt_id: str):
     found = _visible(receipt_id)
-    return send_file(
+    response = send_file(
         open_receipt(found),
         mimetype=found.content_type,
         download_name=found.filename,
-        as_attachment=False,
+        # Saved, never shown by the browser as a page of this site: whatever a file holds cannot run
+        # here. Pages show the picture made on the server instead (preview below).
+        as_attachment=True,
         max_age=0,
     )
+    response.headers["Content-Security-Policy"] = ORIGINAL_CSP
+    return response
 
 
 @bp.route("/<receipt_id>/preview.png")
 @role_required("mentor", "finance", "auditor")
 def preview(receipt_id: str):
-    """The first page of a PDF receipt as a picture, apart from the original's own route and headers."""
+    """The receipt as a picture drawn on the server (a PDF's first page), apart from the original's route."""
     found = _visible(receipt_id)
-    if found.content_type != "application/pdf":
-        abort(404)
     with open_receipt(found) as stream:
         try:
-            png = previews.first_page_png(stream.read())
+            png = previews.preview_png(found.content_type, stream.read())
         except previews.NoPreview:
             abort(404)
     return Response(png, mimetype="image/png")

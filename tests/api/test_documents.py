@@ -44,13 +44,14 @@ def test_verify_tells_genuine_from_changed(api_as):
     api = api_as(make_user("auditor"))
     answer = _verify(api, data)
     assert answer.status_code == 200
-    assert answer.json == answer.json | {"valid": True, "signed": False, "signature_valid": None}
+    assert answer.json == answer.json | {"valid": True, "verdict": "unsigned", "signed": False, "signature_valid": None}
     assert answer.json["claim"] == {"id": claim.id, "reference": claim.reference}
     changed = bytearray(data)
     changed[100] ^= 0x20
-    assert _verify(api, bytes(changed)).json["valid"] is False
+    forged = _verify(api, bytes(changed)).json
+    assert forged == forged | {"valid": False, "verdict": "changed"}
     assert _verify(api, b"not a pdf at all").json == {
-        "valid": False, "claim": None, "signed": False, "signature_valid": None,
+        "valid": False, "verdict": "changed", "claim": None, "signed": False, "signature_valid": None, "signer": None,
         "sha256": answer.json["sha256"] and _verify(api, b"not a pdf at all").json["sha256"],
     }  # fmt: skip
 

@@ -6,7 +6,7 @@ import pytest
 
 from expenses.models import Receipt
 from tests.api.client import field_names
-from tests.factories import PDF_BYTES, PNG_BYTES, make_user
+from tests.factories import PDF_BYTES, PNG_BYTES, javascript_pdf, make_user, png_header
 
 
 def test_mentor_uploads_a_receipt(api_as):
@@ -65,3 +65,13 @@ def test_only_mentors_upload(api_as, role):
 
 def test_upload_needs_a_token(api_as):
     assert api_as(None).upload().status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("build", "says"),
+    [(javascript_pdf, "JavaScript"), (lambda: png_header(65535, 65535), "65535 × 65535 pixels")],
+)
+def test_a_hostile_file_is_refused_with_422_saying_why(api_as, build, says):
+    answer = api_as(make_user("mentor")).upload(build(), "receipt.pdf")
+    assert answer.status_code == 422
+    assert says in answer.json["errors"][0]["message"] and answer.json["errors"][0]["field"] == "file"

@@ -72,6 +72,8 @@ class LiveServer:
                 "DOCUMENTS_DIR": str(root / "documents"),
                 "PASSWORD_HASH_COST": "cheap",
                 "WTF_CSRF_ENABLED": True,
+                # The journeys sign officers in with a password; test_accounts enrols one in two-factor sign-in.
+                "REQUIRE_2FA_ROLES": "",
             }
         )
         with self.app.app_context():

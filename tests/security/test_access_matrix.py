@@ -66,12 +66,19 @@ def api(*allowed: str, owned: bool = False, **kw) -> Access:
 #: (endpoint, method) → who may. Keep it in the order of `flask routes`.
 EXPECTED: dict[tuple[str, str], Access] = {
     ("account.details", "GET"): page(*SIGNED_IN),
+    ("account.create_token", "POST"): page(*SIGNED_IN),
     ("account.details", "POST"): page(*SIGNED_IN),
+    ("account.revoke_token", "POST"): page(*SIGNED_IN),
+    ("account.two_factor", "GET"): page("finance", "auditor", "admin"),
+    ("account.two_factor", "POST"): page("finance", "auditor", "admin"),
     ("admin.change_active", "POST"): page("admin"),
     ("admin.change_role", "POST"): page("admin"),
     ("admin.create", "POST"): page("admin"),
     ("admin.import_roster", "POST"): page("admin"),
     ("admin.index", "GET"): page("admin"),
+    ("admin.invite", "POST"): page("admin"),
+    ("admin.revoke_user_tokens", "POST"): page("admin"),
+    ("admin.send_reset", "POST"): page("admin"),
     ("api.approve", "POST"): api("finance"),
     ("api.check", "POST"): api("finance"),
     ("api.claim", "GET"): api(*READERS, owned=True),
@@ -96,14 +103,24 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("audit.show", "GET"): page("auditor"),
     ("audit.summary_csv", "GET"): page("auditor"),
     ("audit.summary_page", "GET"): page("auditor"),
+    # The links by mail: anyone may open one; the matrix's is not valid, so it changes nothing.
+    ("auth.accept_invitation", "GET"): page(*EVERYONE),
+    ("auth.accept_invitation", "POST"): page(*EVERYONE),
     ("auth.actor", "GET"): page(*SIGNED_IN),
+    ("auth.forgot_password", "GET"): page(*EVERYONE),
+    ("auth.forgot_password", "POST"): page(*EVERYONE),
     ("auth.home", "GET"): page(*SIGNED_IN, anonymous="signin"),
     ("auth.login", "GET"): page(*EVERYONE),
     ("auth.login", "POST"): page(*EVERYONE),
+    # The second step of a sign-in: without a password given first, everyone is sent back to sign in.
+    ("auth.login_code", "GET"): Access((), everyone="signin"),
+    ("auth.login_code", "POST"): Access((), everyone="signin"),
     # Signing out (signed in or not) ends on the sign-in page; it is walked last, see _cases.
     ("auth.logout", "POST"): Access((), everyone="signin"),
     ("auth.password", "GET"): page(*SIGNED_IN),
     ("auth.password", "POST"): page(*SIGNED_IN),
+    ("auth.reset_password", "GET"): page(*EVERYONE),
+    ("auth.reset_password", "POST"): page(*EVERYONE),
     ("documents.summary", "GET"): page(*READERS, owned=True),
     ("documents.verify", "GET"): page("finance", "auditor"),
     ("documents.verify", "POST"): page("finance", "auditor"),
@@ -163,6 +180,7 @@ def _values(world: World, rule: Rule) -> list[dict]:
         "user_id": [world.users["other_mentor"].id],
         "filename": ["css/app.css"],
         "action": ["check", "approve", "return", "reject", "pay"],
+        "token": ["not-a-valid-link"],
     }
     missing = rule.arguments - set(known)
     assert not missing, f"the matrix cannot fill {missing} of {rule.rule}: add real values to _values"

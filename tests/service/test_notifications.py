@@ -1,65 +1,21 @@
 """Mail about claims, delivered to a real local SMTP server, and only after the change commits."""
 
-import email
-import email.policy
 import logging
 import re
-import socket
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from expenses import notifications, workflow
+from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import when
 from expenses.models import Claim, User, utcnow
 from tests.factories import car_body, make_claim, make_user
-
-
-class Inbox:
-    """An aiosmtpd handler keeping what it receives; addresses in `refuse` get a permanent error."""
-
-    def __init__(self) -> None:
-        self.mails: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.mails.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        return [m for rcpt, m in self.mails if address in rcpt]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def inbox(app):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_SENDER="matkat@vm.example")
-    yield handler
-    controller.stop()
-
-
-def body_of(message: email.message.EmailMessage) -> str:
-    return message.get_body().get_content()
+from tests.mail import body_of, free_port
 
 
 def test_return_mails_the_mentor_the_reason_in_their_language(app, inbox):
@@ -316,3 +272,14 @@ def test_a_mail_that_cannot_be_written_is_logged_and_the_decision_stands(app, in
         workflow.reject(claim.id, make_user("finance"), "Not a programme session.")
     assert db.session.get(Claim, claim.id).status == "rejected"
     assert "could not be written" in caplog.text and inbox.mails == []
+
+
+def test_reminder_says_each_warning_in_words_beside_its_code(app, inbox):
+    officer = make_user("finance")
+    officer.language = "sv"
+    claim = _submitted_days_ago(10)  # long after the session's deadline: a late_claim warning
+    assert notifications.remind_finance() == 1
+    body = body_of(inbox.to(officer.email)[0])
+    [late] = [f for f in localised(claim, "sv")["findings"] if f["code"] == "late_claim"]
+    assert f"Att granska: {late['message']} (late_claim)" in body  # the officer's language
+    assert body.count("late_claim") == 1

@@ -4,7 +4,7 @@ import csv
 import io
 import zipfile
 
-from expenses import documents
+from expenses import documents, signing
 from tests.factories import make_claim, make_user, post_form, sign_in
 
 
@@ -45,6 +45,39 @@ def test_verify_page_says_genuine_or_not(client):
     changed = data.replace(b"%PDF-1.7", b"%PDF-1.6", 1) if b"%PDF-1.7" in data else data + b"\n"
     forged = post_form(client, "/verify", {"file": (io.BytesIO(changed), "x.pdf")}, content_type="multipart/form-data")
     assert "Not genuine:" in forged.get_data(as_text=True)
+
+
+def _check(client, data: bytes, lang: str = "en") -> str:
+    answer = post_form(
+        client, f"/verify?lang={lang}", {"file": (io.BytesIO(data), "x.pdf")}, content_type="multipart/form-data"
+    )
+    assert answer.status_code == 200
+    return " ".join(answer.get_data(as_text=True).split())
+
+
+def test_verify_page_tells_signed_unsigned_and_changed_apart_in_words(app, client, tmp_path):
+    unsigned = documents.read(make_claim(status="approved").document)
+    key, cert = signing.make_trial_key(tmp_path / "keys", "Trial signer", days=30)
+    app.config["SIGNING_KEY"], app.config["SIGNING_CERT"] = str(key), str(cert)
+    signed = documents.read(make_claim(status="approved").document)
+    changed = bytearray(signed)
+    changed[len(changed) // 3] ^= 0x01
+    sign_in(client, make_user("auditor"))
+
+    page = _check(client, signed)
+    assert "its electronic signature is valid: nobody has changed it since it was signed." in page
+    assert "Trial signer" in page
+    page = _check(client, unsigned)
+    assert "It carries no electronic signature, because none was set up when it was approved" in page
+    page = _check(client, bytes(changed))
+    assert "Not genuine:" in page and "it has been changed since." in page
+    assert "Its electronic signature no longer matches its content" in page
+    # The same three in Finnish and Swedish.
+    assert "sen sähköinen allekirjoitus on voimassa" in _check(client, signed, "fi")
+    assert "Den har ingen elektronisk signatur" in _check(client, unsigned, "sv")
+    assert "den här filen är inte en sammanfattning så som tjänsten utfärdade den" in _check(
+        client, bytes(changed), "sv"
+    )
 
 
 def test_verify_page_needs_a_file_and_the_right_role(client):

@@ -13,6 +13,7 @@ from tests.factories import (
     CAR_TOTAL,
     PDF_BYTES,
     car_body,
+    javascript_pdf,
     make_claim,
     make_receipt,
     make_user,
@@ -216,6 +217,17 @@ def test_a_refused_file_says_why_and_keeps_the_row(browser):
     assert "Only PDF, JPEG and PNG" in error_of(html, "expenses-0-receipt")
     assert 'value="Parking"' in html
     assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+
+
+def test_a_hostile_file_is_refused_next_to_its_row_and_nothing_else_is_lost(app, browser):
+    """A PDF with JavaScript in the second row: its error is shown there, the first row's upload is kept."""
+    data = {**trip(), **parking_row(0), **parking_row(1, amount="7,00", receipt=javascript_pdf())}
+    html = text(post(browser, "/claims/new", data))
+    assert "The PDF contains JavaScript" in error_of(html, "expenses-1-receipt")
+    assert hidden_value(html, "expenses-0-receipt_id")  # the good file is kept, its row too
+    assert 'value="Tampere"' in html and 'value="7,00"' in html
+    assert db.session.scalar(db.select(db.func.count(Claim.id))) == 0
+    assert db.session.scalar(db.select(db.func.count(Receipt.id))) == 1
 
 
 def test_someone_elses_receipt_id_cannot_be_used(browser):

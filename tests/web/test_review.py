@@ -8,7 +8,8 @@ from sqlalchemy import event, select
 
 from expenses import workflow
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim
+from expenses.models import AuditEvent, Claim, Receipt
+from expenses.storage import receipt_store
 from expenses.web import queues
 from tests.factories import (
     PNG_BYTES,
@@ -373,9 +374,11 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     assert "22 Sep 2023, 06:00" in html and "2023-09-22T06:00" not in html  # the departure, as the reader writes it
     # The decision with its rules in words, not their codes.
     assert "Public transport per receipt" in html and "travel.public-transport" not in html
-    # The image is shown inline with alt text; the PDF is a link; both through the guarded receipt route.
-    assert re.search(rf'<img src="/receipts/{png.id}" alt="Receipt parking.png for expense 2"', html)
-    assert f'href="/receipts/{pdf.id}"' in html and "Open train.pdf" in html
+    # Both are shown as pictures drawn by the server, with alt text; the originals are downloads.
+    assert re.search(
+        rf'<img src="/receipts/{png.id}/preview.png" class="receipt-preview" alt="Receipt parking.png', html
+    )
+    assert f'href="/receipts/{pdf.id}"' in html and "Download train.pdf" in html
     # The PDF's first page is shown beside the computation as a picture drawn by the server.
     assert re.search(
         rf'<img src="/receipts/{pdf.id}/preview.png" class="receipt-preview"\s+'
@@ -386,6 +389,7 @@ def test_claim_page_shows_decision_receipts_and_trail(app):
     assert f'<code class="hash sha256">{pdf.sha256}</code>' in html and f'data-copy="{png.sha256}"' in html
     with client.get(f"/receipts/{png.id}") as receipt:
         assert receipt.status_code == 200 and receipt.content_type == "image/png"
+        assert receipt.headers["Content-Disposition"].startswith("attachment")
     trail = _table(html, "trail") or html[html.index("Audit trail") :]
     assert "Created" in trail and "Draft → Submitted" in trail
     # A submitted claim offers check, return and reject, but not approve or pay.
@@ -407,15 +411,25 @@ def test_claim_page_says_which_ticket_includes_a_sleeping_berth(app):
 def test_a_pdf_receipts_first_page_is_served_as_a_bounded_picture_to_those_who_may_see_it(app):
     mentor, other = make_user("mentor"), make_user("mentor")
     drawable = make_receipt(mentor, one_page_pdf(), filename="hotel.pdf")
-    damaged, picture = make_receipt(mentor, filename="broken.pdf"), make_receipt(mentor, PNG_BYTES, filename="p.png")
+    picture = make_receipt(mentor, PNG_BYTES, filename="p.png")
+    # Kept before uploads were checked: nothing to draw, so no picture (the page keeps its link to the file).
+    damaged = Receipt(
+        id="f" * 32,
+        owner_id=mentor.id,
+        sha256=receipt_store().put(b"%PDF-1.4 damaged"),
+        content_type="application/pdf",
+        size=16,
+        filename="broken.pdf",
+    )
+    db.session.add(damaged)
+    db.session.commit()
     finance, _user = signed_in(app)
 
     with finance.get(f"/receipts/{drawable.id}/preview.png") as answer:
         assert answer.status_code == 200 and answer.content_type == "image/png"
         assert answer.data.startswith(b"\x89PNG")
-    # Nothing to draw: no picture (the page keeps its link to the file).
+    assert finance.get(f"/receipts/{picture.id}/preview.png").status_code == 200
     assert finance.get(f"/receipts/{damaged.id}/preview.png").status_code == 404
-    assert finance.get(f"/receipts/{picture.id}/preview.png").status_code == 404
     owner, _mentor = signed_in(app, user=mentor)
     assert owner.get(f"/receipts/{drawable.id}/preview.png").status_code == 200
     stranger, _other = signed_in(app, user=other)

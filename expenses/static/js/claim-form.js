@@ -58,6 +58,7 @@
         // A slower answer to an older request must not overwrite a newer one.
         if (mine === sequence && html !== null) {
           panel.innerHTML = html;
+          showTotal();
         }
       })
       .catch(function () { /* the Compute button still works */ })
@@ -66,6 +67,16 @@
           panel.removeAttribute("aria-busy");
         }
       });
+  }
+
+  // The panel's total, repeated in the bar that stays at the bottom of the screen.
+  var liveTotal = form.querySelector(".live-total");
+  function showTotal() {
+    var total = panel.querySelector("table.decision tfoot td.num");
+    if (liveTotal) {
+      liveTotal.querySelector(".live-total-amount").textContent = total ? total.textContent.trim() : "";
+      liveTotal.hidden = !total;
+    }
   }
 
   function schedule() {
@@ -249,4 +260,5 @@
   }
 
   Array.prototype.forEach.call(allRows(), showFieldsFor);
+  showTotal();
 })();
