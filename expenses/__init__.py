@@ -30,7 +30,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from expenses.api import bp as api
     from expenses.errors import init_app as init_errors
-    from expenses.web import account, admin, audit, auth, documents, files, mentor, payments, review
+    from expenses.web import account, admin, audit, auth, documents, files, mentor, payments, review, rounds
 
     for blueprint in (
         auth.bp,
@@ -40,6 +40,7 @@ def _register_blueprints(app: Flask) -> None:
         payments.bp,
         audit.bp,
         admin.bp,
+        rounds.bp,
         files.bp,
         documents.bp,
         api,

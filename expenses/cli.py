@@ -1,5 +1,5 @@
-"""Commands: users, demo, notify-waiting, generate, audit verify, documents keygen, backup, restore, retention
-(db: Flask-Migrate)."""
+"""Commands: users, programmes, demo, notify-waiting, generate, audit verify, documents keygen, backup,
+restore, retention (db: Flask-Migrate)."""
 
 import sys
 from pathlib import Path
@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
-from expenses import audit, backup, notifications, password_links, retention, signing
+from expenses import audit, backup, notifications, password_links, programme_files, retention, signing
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
@@ -124,6 +124,7 @@ class MigrationCommands(click.Command):
 def init_app(app: Flask) -> None:
     app.cli.add_command(MigrationCommands(app))
     app.cli.add_command(users)
+    app.cli.add_command(programmes)
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)
     app.cli.add_command(audit_group)
@@ -132,6 +133,43 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(retention_command)
     app.cli.add_command(generate_command)
+
+
+programmes = AppGroup("programmes", help="Programme rounds: import and export their files.")
+
+
+@programmes.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--by", "by_email", required=True, help="The e-mail of the admin who imports it (recorded in the round's trail)."
+)
+def programmes_import_command(path: Path, by_email: str) -> None:
+    """Add or update the round of a programme file (rules/programmes/*.toml form, optionally with [[roster]])."""
+    actor = find_user(by_email)
+    if actor is None or actor.role != "admin":
+        raise click.ClickException(f"{by_email} is not an admin of this service.")
+    problems = programme_files.import_programme(path.read_bytes(), path.name, actor)
+    if problems:
+        db.session.rollback()
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise SystemExit(1)
+    db.session.commit()
+    click.echo(f"{path.name}: imported.")
+
+
+@programmes.command("export")
+@click.argument("round_id")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write here, not to stdout.")
+def programmes_export_command(round_id: str, output: Path | None) -> None:
+    """Write a round, its sessions and roster, as a programme file."""
+    text = programme_files.export_programme(round_id)
+    if text is None:
+        raise click.ClickException(f"There is no round {round_id}.")
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 audit_group = AppGroup("audit", help="Check the audit trail.")

@@ -15,16 +15,17 @@ from datetime import datetime, time
 from decimal import Decimal
 
 from flask import current_app
-from flask_babel import force_locale, format_decimal
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, and_, bindparam, exists, select
 
 from expenses.accounts import Caller
 from expenses.extensions import db
 from expenses.formatting import day, money
-from expenses.models import ACTIVE_STATUSES, Claim, User, utcnow
+from expenses.models import ACTIVE_STATUSES, Claim, RosterEntry, User, utcnow
 from expenses.receipts import owned_receipt_ids
-from rules import Decision, Finding, MalformedClaim, evaluate, load_calendar, parse_claim
+from expenses.rounds import current_calendar
+from rules import Calendar, Decision, Finding, MalformedClaim, Session, evaluate, parse_claim
 from rules.claim import Claim as ClaimInput
 from rules.claim import Problem
 from rules.i18n import LANGUAGES
@@ -50,6 +51,13 @@ _OTHERS_OF_THE_YEAR = (
         _claims.c.id != bindparam("claim_id"),
     )
     .order_by(_claims.c.id)
+)
+
+_roster = RosterEntry.__table__
+# Whether the session's round has a roster at all, and whether the mentor is on it: one indexed look.
+_ON_THE_ROSTER = select(
+    exists().where(_roster.c.programme == bindparam("programme")),
+    exists().where(and_(_roster.c.programme == bindparam("programme"), _roster.c.user_id == bindparam("user_id"))),
 )
 
 #: One of the service's findings, in the language in force (`force_locale`) when it is called.
@@ -104,9 +112,8 @@ def _duplicate(others: list[Row], session_id: str) -> Say | None:
     )
 
 
-def _late(session_id: str, submitted_at: datetime | None) -> Say | None:
+def _late(session: Session | None, submitted_at: datetime | None) -> Say | None:
     """A claim after the session's deadline still goes to finance, with a warning to look at why."""
-    session = load_calendar().get(session_id)
     if session is None or not session.reimbursed:
         return None
     deadline = datetime.combine(session.claim_deadline, time(23, 59, 59), HELSINKI)
@@ -122,6 +129,31 @@ def _late(session_id: str, submitted_at: datetime | None) -> Say | None:
         else:
             message = _("The claim was submitted after the deadline of %(date)s.", date=date)
         return Finding("late_claim", "warning", message)
+
+    return say
+
+
+def _not_on_the_roster(session: Session | None, mentor: Person) -> Say | None:
+    """A round with a roster admits only the people on it; one without a roster yet admits any mentor."""
+    if session is None:
+        return None
+    params = {"programme": session.programme, "user_id": mentor.id}
+    has_roster, on_it = db.session.connection().execute(_ON_THE_ROSTER, params).one()
+    if not has_roster or on_it:
+        return None
+
+    def say() -> Finding:
+        lang = get_locale().language if get_locale() else "fi"
+        name = session.programme_name.get(lang) or session.programme_name["fi"]
+        return Finding(
+            "not_on_roster",
+            "error",
+            _(
+                "You are not on the roster of %(programme)s, so your travel to its sessions is not reimbursed. "
+                "If you are one of its mentors, ask the programme's coordinator to add you.",
+                programme=name,
+            ),
+        )
 
     return say
 
@@ -177,11 +209,12 @@ class Decided:
     decision: Decision
     claim: ClaimInput
     service: tuple[Say, ...]
+    calendar: Calendar  # the one decided with: the other languages are told from it, not asked again
 
     def in_language(self, lang: str) -> Decision:
         if lang == self.lang:  # made already, by decide()
             return self.decision
-        return _told(evaluate(self.claim, lang=lang), self.service, lang)
+        return _told(evaluate(self.claim, self.calendar, lang=lang), self.service, lang)
 
     def texts(self) -> dict[str, dict[str, list[str]]]:
         """The decision's texts in every language of the service, for `Claim.decision_texts`."""
@@ -200,15 +233,21 @@ def decide(
     claim = parse_claim(document)
     with force_locale(lang):  # its problem is shown as it is made, to this reader
         _check_receipts(document, mentor)
-    engine = evaluate(claim, lang=lang)
+    calendar = current_calendar()
+    engine = evaluate(claim, calendar, lang=lang)
     year = claim.session[:4]
     others = _others_of_the_year(mentor, year, claim_id)
-    checks = [_duplicate(others, claim.session), _late(claim.session, submitted_at)]
+    session = calendar.get(claim.session)
+    checks = [
+        _not_on_the_roster(session, mentor),
+        _duplicate(others, claim.session),
+        _late(session, submitted_at),
+    ]
     if engine.eligible:
         # Amounts are the same in every language, so the limits are counted once, from this decision.
         checks.append(_yearly_limits(engine, others, year))
     service = tuple(say for say in checks if say is not None)
-    return Decided(stored_body(document), lang, _told(engine, service, lang), claim, service)
+    return Decided(stored_body(document), lang, _told(engine, service, lang), claim, service, calendar)
 
 
 def computed_total(decision: dict) -> Decimal:

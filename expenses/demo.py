@@ -1,13 +1,16 @@
-"""The demo data `make run` starts with: one user per role, a roster, and a few claims."""
+"""The demo data `make run` starts with: one user per role, a roster, a few claims, and a current round."""
 
 import io
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from expenses import receipts, workflow
 from expenses.accounts import create_user, find_user
 from expenses.extensions import db
-from expenses.models import Claim, RosterEntry, User
+from expenses.models import Claim, ProgrammeRound, RosterEntry, User
+from expenses.rounds import save_programme
+from rules.programme import parse_programme
 
 PROGRAMME = "hankinta-suomi-2023-2024"
 DEMO_PASSWORD = "demo-password-2024"
@@ -106,6 +109,52 @@ def _demo_claims(users: dict[str, User]) -> None:
     )
 
 
+def _weekday(day: date) -> date:
+    """The day itself, or the Friday before a weekend: sessions are held on working days."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def current_round(today: date) -> dict:
+    """The round of this programme year, as a programme file says it: an in-person session in Helsinki
+    two weeks ago (a mentor can claim it at once) and one to come, with a remote one between."""
+    year = today.year if today.month >= 8 else today.year - 1
+    past, coming = _weekday(today - timedelta(days=14)), _weekday(today + timedelta(days=14))
+    remote = _weekday(today + timedelta(days=5))
+    in_person = {"mode": "in_person", "reimbursed": True, "place": "Helsinki"}
+    return {
+        "id": f"hankinta-suomi-{year}-{year + 1}",
+        "starts": min(date(year, 9, 1), past),
+        "ends": max(date(year + 1, 5, 31), coming),
+        "claim_deadline_months": 2,
+        "name": {
+            "fi": f"Hankinta-Suomen mentorointiohjelma {year}–{year + 1}",
+            "sv": f"Upphandlings-Finlands mentorprogram {year}–{year + 1}",
+            "en": f"Procurement Finland mentoring programme {year}–{year + 1}",
+        },
+        "sessions": [
+            {"date": past, "start": "12:00", "end": "16:00", **in_person,
+             "title": {"fi": "Aloitustapaaminen", "sv": "Startmöte", "en": "Kick-off meeting"}},
+            {"date": remote, "start": "14:00", "end": "15:30", "mode": "remote", "reimbursed": False,
+             "place": "etäyhteys", "title": {"fi": "Etävalmennus", "sv": "Distansutbildning", "en": "Remote training"}},
+            {"date": coming, "start": "10:00", "end": "15:00", **in_person,
+             "title": {"fi": "Välitapaaminen", "sv": "Mellanmöte", "en": "Mid-programme meeting"}},
+        ],
+    }  # fmt: skip
+
+
+def _seed_current_round(users: dict[str, User]) -> None:
+    document = current_round(date.today())
+    if db.session.get(ProgrammeRound, document["id"]) is not None:
+        return
+    round_, problems = save_programme(parse_programme(document, "demo"), users["admin@example.fi"], "demo")
+    if problems:  # the document is made above: a problem is a bug here
+        raise RuntimeError("\n".join(problems))
+    for email, _name, role in DEMO_USERS:
+        if role in ("mentor", "actor"):
+            db.session.add(RosterEntry(programme=round_.id, user_id=users[email].id, role=role))
+    db.session.commit()
+
+
 def seed_demo() -> list[str]:
     """Add the demo users and claims unless they are there; return the lines to print.
 
@@ -124,6 +173,7 @@ def seed_demo() -> list[str]:
         mentors = [users["mentor@example.fi"].id, users["mentor2@example.fi"].id]
         if not db.session.scalar(select(func.count(Claim.id)).where(Claim.mentor_id.in_(mentors))):
             _demo_claims(users)
+        _seed_current_round(users)
     lines = [f"Demo users (password for all: {DEMO_PASSWORD}):"]
     lines += [f"  {role:<8} {email}  ({name})" for email, name, role in DEMO_USERS]
     return lines

@@ -18,8 +18,9 @@ from expenses import ledger, pdf, signing
 from expenses.extensions import db
 from expenses.formatting import LINE_KINDS
 from expenses.models import Claim, ClaimDocument, Receipt, User
+from expenses.rounds import current_calendar
 from expenses.storage import document_store
-from rules import RuleText, legend, load_calendar
+from rules import RuleText, legend
 from rules.per_diem import hours_text
 from rules.programme import HELSINKI
 
@@ -121,7 +122,7 @@ def _approvals(claim: Claim, approver: User, approved_at: datetime) -> list[dict
 
 def summary_context(claim: Claim, approver: User, approved_at: datetime, document_id: str) -> dict:
     """Plain data for the PDF template: everything it shows, nothing it has to look up."""
-    session = load_calendar().get(claim.session_id)
+    session = current_calendar().get(claim.session_id)
     trip = claim.body["trip"]
     departure = datetime.fromisoformat(trip["departure"])
     back = datetime.fromisoformat(trip["return"])

@@ -25,8 +25,9 @@ from expenses.audit import GENESIS, chain_hash
 from expenses.decisions import texts_of
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt, User, claim_reference, utcnow
+from expenses.rounds import current_calendar
 from expenses.storage import document_store, receipt_store
-from rules import evaluate, load_calendar, parse_claim
+from rules import evaluate, parse_claim
 from rules.i18n import LANGUAGES
 from rules.programme import HELSINKI
 
@@ -81,7 +82,7 @@ def _placeholder_pdf(reference: str) -> bytes:
 
 
 def _body(rng: random.Random, session_id: str, receipt_id: str) -> dict:
-    session = load_calendar().get(session_id)
+    session = current_calendar().get(session_id)
     place, distance = rng.choice(PLACES)
     start = session.start.astimezone(HELSINKI)
     departure = start - timedelta(minutes=rng.randint(60, 360))
@@ -156,7 +157,8 @@ def generate(claims: int = 10_000, mentors: int | None = None, seed: int = 1, re
     made 10,000 claims take minutes). Nothing else may write to the database meanwhile.
     """
     rng = random.Random(seed)
-    sessions = [s.id for s in load_calendar().reimbursable()]
+    calendar = current_calendar()
+    sessions = [s.id for s in calendar.reimbursable()]
     mentors = mentors or -(-claims // len(sessions))
     if mentors * len(sessions) < claims:
         raise ValueError(
@@ -195,7 +197,7 @@ def generate(claims: int = 10_000, mentors: int | None = None, seed: int = 1, re
         body = _body(rng, session_id, receipt_id)
         parsed = parse_claim({**body, "claimant": {"name": names[mentor_id], "role": "mentor"}})
         # Every language's texts too, as the workflow stores them, so that reading a claim costs what it does.
-        decisions = {lang: evaluate(parsed, lang=lang) for lang in LANGUAGES}
+        decisions = {lang: evaluate(parsed, calendar, lang=lang) for lang in LANGUAGES}
         decision = decisions["fi"]
         status = rng.choices(statuses, weights)[0]
         submitted = now - timedelta(days=rng.randint(1, 400), minutes=rng.randint(0, 1440))

@@ -1,10 +1,10 @@
-"""The database: users, roster, claims, receipts, payments and the append-only audit trail."""
+"""The database: users, programme rounds, roster, claims, receipts, payments and the append-only audit trail."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, Text, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, Numeric, String, Text, Time, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -98,6 +98,99 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class ProgrammeRound(db.Model):
+    """A round of the programme (e.g. 2023–2024): what the engine's calendar is built from (expenses.rounds)."""
+
+    __tablename__ = "programme_rounds"
+
+    # The roster's `programme` and the calendar name the round by this key, e.g. "hankinta-suomi-2023-2024".
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name_fi: Mapped[str] = mapped_column(String(200))
+    name_sv: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(50), default="Europe/Helsinki")
+    claim_deadline_months: Mapped[int] = mapped_column(default=2)
+    # Bumped by every change of the round or of its sessions: the calendar cache's key, and concurrent
+    # edits of one round turn into StaleDataError rather than a lost update.
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sessions: Mapped[list["ProgrammeSession"]] = relationship(
+        back_populates="round",
+        order_by="(ProgrammeSession.day, ProgrammeSession.start_time, ProgrammeSession.id)",
+        cascade="all, delete-orphan",
+    )
+    independent: Mapped[list["IndependentMeetings"]] = relationship(
+        back_populates="round", order_by="IndependentMeetings.starts", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012 - SQLAlchemy's own convention
+
+
+class ProgrammeSession(db.Model):
+    """A session of a round, at the local time of the round's timezone."""
+
+    __tablename__ = "programme_sessions"
+
+    # The key claims keep in `session_id`: its date, or its date and a suffix (rules.programme.SESSION_ID).
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("programme_rounds.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    mode: Mapped[str] = mapped_column(String(20))
+    reimbursed: Mapped[bool]
+    place: Mapped[str] = mapped_column(String(200))
+    title_fi: Mapped[str] = mapped_column(String(200))
+    title_sv: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    # Null: the round's rule (claim_deadline_months after the session).
+    claim_deadline: Mapped[date | None] = mapped_column(Date)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+
+    round: Mapped[ProgrammeRound] = relationship(back_populates="sessions")
+
+
+class IndependentMeetings(db.Model):
+    """A period of a round when mentor–actor pairs meet on their own: named so a claim for it is told why not."""
+
+    __tablename__ = "independent_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("programme_rounds.id", ondelete="CASCADE"), index=True)
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date] = mapped_column(Date)
+    title_fi: Mapped[str] = mapped_column(String(200))
+    title_sv: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+
+    round: Mapped[ProgrammeRound] = relationship(back_populates="independent")
+
+
+class ProgrammeChange(db.Model):
+    """One change of a round (its sessions, periods or roster): who and when. Rows are only ever added.
+
+    Each carries the hash of the round's change before it, as the claims' audit trail does.
+    """
+
+    __tablename__ = "programme_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("programme_rounds.id"), index=True)
+    # Null for a round the service imported itself (the shipped round of a new database).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(30))
+    details: Mapped[dict | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor: Mapped[User | None] = relationship()
 
 
 class AccountEvent(db.Model):

@@ -12,8 +12,8 @@ from expenses import account_log
 from expenses.accounts import create_user, end_sessions, normalise_email, revoke_tokens
 from expenses.extensions import db
 from expenses.models import ROLES, RosterEntry, User
+from expenses.rounds import current_calendar
 from expenses.text import limit, refusal
-from rules import load_calendar
 
 DEFAULT_PROGRAMME = "hankinta-suomi-2023-2024"
 ROSTER_ROLES = ("mentor", "actor")
@@ -26,11 +26,19 @@ class UserAdminError(ValueError):
 
 
 def programmes() -> dict[str, str]:
-    """Programme ids with their names (in Finnish, the files' first language), from the calendar files."""
-    found: dict[str, str] = {}
-    for session in load_calendar().sessions.values():
-        found.setdefault(session.programme, session.programme_name.get("fi") or session.programme)
-    return found or {DEFAULT_PROGRAMME: DEFAULT_PROGRAMME}
+    """Programme rounds' ids with their names in Finnish (every round has one), the latest first."""
+    rounds = sorted(current_calendar().programmes.values(), key=lambda p: (p.starts, p.id), reverse=True)
+    return {p.id: p.name_in("fi") for p in rounds}
+
+
+def without_roster(session_id: str) -> str | None:
+    """The id of the session's round when that round has no roster yet (it admits any mentor), else None."""
+    session = current_calendar().get(session_id)
+    if session is None or db.session.scalar(
+        select(RosterEntry.id).where(RosterEntry.programme == session.programme).limit(1)
+    ):
+        return None
+    return session.programme
 
 
 @dataclass(frozen=True)
@@ -55,7 +63,7 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
-class _Row:
+class RosterRow:
     line: int
     email: str
     name: str
@@ -77,11 +85,41 @@ def _delimiter(header: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
-def _parse(text: str, result: ImportResult) -> list[_Row]:
+def checked_row(number: int, values: dict[str, str], seen: dict[str, int], result: ImportResult) -> RosterRow | None:
+    """One person of a roster (a CSV line, or a programme file's [[roster]] entry), or its problems in `result`."""
+    email, name = values.get("email", ""), values.get("name", "")
+    role, organisation = values.get("role", "").lower(), values.get("organisation", "")
+    problems = []
+    try:
+        email = normalise_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError:
+        problems.append(_("%(value)r is not an e-mail address", value=email))
+    if not name:
+        problems.append(_("the name is missing"))
+    if role not in ROSTER_ROLES:
+        problems.append(_("the role must be mentor or actor, not %(value)r", value=role))
+    for label, value, column in (
+        (_("E-mail"), email, User.email),
+        (_("Name"), name, User.name),
+        (_("Organisation"), organisation, RosterEntry.organisation),
+    ):
+        problem = refusal(value, limit=limit(column))
+        if problem:
+            problems.append(f"{label}: {problem}")
+    if email in seen and not problems:
+        problems.append(_("the same e-mail is already on line %(line)s", line=seen[email]))
+    if problems:
+        result.errors.append(ImportLine(number, email, "; ".join(problems)))
+        return None
+    seen[email] = number
+    return RosterRow(number, email, name, role, organisation)
+
+
+def _parse(text: str, result: ImportResult) -> list[RosterRow]:
     first = text.lstrip("\r\n").split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text), delimiter=_delimiter(first))
     header: list[str] | None = None
-    rows: list[_Row] = []
+    rows: list[RosterRow] = []
     seen: dict[str, int] = {}
     for cells in reader:
         number = reader.line_num
@@ -105,32 +143,9 @@ def _parse(text: str, result: ImportResult) -> list[_Row]:
                 return []
             continue
         values = dict(zip(header, (c.strip() for c in cells), strict=False))
-        email, name = values.get("email", ""), values.get("name", "")
-        role, organisation = values.get("role", "").lower(), values.get("organisation", "")
-        problems = []
-        try:
-            email = normalise_email(validate_email(email, check_deliverability=False).normalized)
-        except EmailNotValidError:
-            problems.append(_("%(value)r is not an e-mail address", value=email))
-        if not name:
-            problems.append(_("the name is missing"))
-        if role not in ROSTER_ROLES:
-            problems.append(_("the role must be mentor or actor, not %(value)r", value=role))
-        for label, value, column in (
-            (_("E-mail"), email, User.email),
-            (_("Name"), name, User.name),
-            (_("Organisation"), organisation, RosterEntry.organisation),
-        ):
-            problem = refusal(value, limit=limit(column))
-            if problem:
-                problems.append(f"{label}: {problem}")
-        if email in seen and not problems:
-            problems.append(_("the same e-mail is already on line %(line)s", line=seen[email]))
-        if problems:
-            result.errors.append(ImportLine(number, email, "; ".join(problems)))
-            continue
-        seen[email] = number
-        rows.append(_Row(number, email, name, role, organisation))
+        row = checked_row(number, values, seen, result)
+        if row is not None:
+            rows.append(row)
     if header is None:
         result.errors.append(ImportLine(1, "", _("The file is empty.")))
     elif not rows and not result.errors:
@@ -151,7 +166,11 @@ def import_roster(data: bytes, programme: str) -> ImportResult:
     if len(data) > MAX_IMPORT_BYTES:
         raise UserAdminError(_("The file is larger than 1 MB; a roster is much smaller. Check the file."))
     result = ImportResult()
-    rows = _parse(_decode(data), result)
+    return import_rows(_parse(_decode(data), result), programme, result)
+
+
+def import_rows(rows: list[RosterRow], programme: str, result: ImportResult) -> ImportResult:
+    """Add the checked people to the programme's roster, unless `result` has errors; the caller commits."""
     users = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_([r.email for r in rows])))}
     for row in rows:
         user = users.get(row.email)
@@ -179,7 +198,9 @@ def import_roster(data: bytes, programme: str) -> ImportResult:
     return result
 
 
-def _apply(row: _Row, user: User | None, entries: dict[int, RosterEntry], programme: str, result: ImportResult) -> str:
+def _apply(
+    row: RosterRow, user: User | None, entries: dict[int, RosterEntry], programme: str, result: ImportResult
+) -> str:
     done = []
     if user is None:
         user = create_user(row.email, row.name, row.role)

@@ -16,7 +16,7 @@ from sqlalchemy.sql import Select
 from expenses.extensions import db
 from expenses.ledger import KIND_GROUPS
 from expenses.models import Claim
-from rules import load_calendar
+from expenses.rounds import current_calendar
 from rules.programme import Session
 
 ZERO = Decimal("0.00")
@@ -42,7 +42,7 @@ class Round:
 def rounds() -> list[Round]:
     """The programme's rounds, the latest first (from the calendar files: one programme, one round)."""
     by_programme: dict[str, list[Session]] = {}
-    for session in sorted(load_calendar().reimbursable(), key=lambda s: s.date):
+    for session in sorted(current_calendar().reimbursable(), key=lambda s: s.date):
         by_programme.setdefault(session.programme, []).append(session)
     found = [Round(pid, sessions[0].programme_name, tuple(sessions)) for pid, sessions in by_programme.items()]
     return sorted(found, key=lambda r: r.sessions[-1].date, reverse=True)

@@ -2,7 +2,8 @@
 
 python -m rules evaluate FILE.json|-      one claim; exit 0 eligible, 1 ineligible, 2 malformed
 python -m rules evaluate --jsonl          one claim per line on stdin, one decision per line out
-python -m rules sessions                  the programme calendar as a table
+python -m rules evaluate --calendar F     ... with the sessions of programme file F (or a folder of them)
+python -m rules sessions [--calendar F]   the programme calendar as a table
 python -m rules rates check [--dir DIR]   check every rates file and list the years covered
 """
 
@@ -15,7 +16,7 @@ from typing import TextIO
 from rules.claim import MalformedClaim, problem
 from rules.engine import evaluate
 from rules.i18n import LANGUAGES, _, text_for
-from rules.programme import load_calendar
+from rules.programme import PROGRAMMES_DIR, Calendar, CalendarError, load_calendar
 from rules.rates import RATES_DIR, check_rates, load_rates
 
 EXIT_ELIGIBLE, EXIT_INELIGIBLE, EXIT_MALFORMED = 0, 1, 2
@@ -33,9 +34,9 @@ def _read_claim(text: str) -> object:
         raise MalformedClaim([problem("claim", message, error=e.msg, line=e.lineno, column=e.colno)]) from None
 
 
-def evaluate_one(source: TextIO, out: TextIO, err: TextIO, lang: str) -> int:
+def evaluate_one(source: TextIO, out: TextIO, err: TextIO, lang: str, calendar: Calendar | None = None) -> int:
     try:
-        decision = evaluate(_read_claim(source.read()), lang=lang)
+        decision = evaluate(_read_claim(source.read()), calendar, lang=lang)
     except MalformedClaim as e:
         for p in e.problems:
             print(f"{p.field}: {p.in_language(lang)}", file=err)
@@ -44,9 +45,9 @@ def evaluate_one(source: TextIO, out: TextIO, err: TextIO, lang: str) -> int:
     return EXIT_ELIGIBLE if decision.eligible else EXIT_INELIGIBLE
 
 
-def evaluate_stream(source: TextIO, out: TextIO, lang: str) -> int:
+def evaluate_stream(source: TextIO, out: TextIO, lang: str, calendar: Calendar | None = None) -> int:
     """One decision (or `{"errors": [...]}`) per input line, in order; blank lines give blank lines."""
-    calendar, rates = load_calendar(), load_rates()
+    calendar, rates = calendar or load_calendar(), load_rates()
     for line in source:
         if not line.strip():
             out.write("\n")
@@ -64,8 +65,8 @@ _HEADINGS = (_("date"), _("time"), _("mode"), _("place"), _("reimbursed"), _("cl
 _MODES = {"in_person": _("in person"), "remote": _("remote"), "any": _("any")}
 
 
-def print_sessions(out: TextIO, lang: str) -> int:
-    calendar, say = load_calendar(), text_for(lang)
+def print_sessions(out: TextIO, lang: str, calendar: Calendar | None = None) -> int:
+    calendar, say = calendar or load_calendar(), text_for(lang)
     rows = [tuple(say._(h) for h in _HEADINGS)]
     for s in calendar.sessions.values():
         rows.append(
@@ -127,7 +128,14 @@ def build_parser() -> argparse.ArgumentParser:
         help='read one claim per line on standard input and write one decision (or {"errors": [...]}) '
         "per line, in order; exit 0 unless the stream cannot be read",
     )
-    commands.add_parser("sessions", help="list the programme's sessions", description="Print the calendar.")
+    sessions = commands.add_parser("sessions", help="list the programme's sessions", description="Print the calendar.")
+    for command in (ev, sessions):
+        command.add_argument(
+            "--calendar",
+            type=Path,
+            default=PROGRAMMES_DIR,
+            help="a programme file (TOML), or a folder of them (default: the shipped ones)",
+        )
     rates = commands.add_parser("rates", help="the yearly rates files", description="Work with the rates files.")
     rates_commands = rates.add_subparsers(dest="rates_command", required=True)
     check = rates_commands.add_parser(
@@ -145,21 +153,28 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "sessions":
-        return print_sessions(sys.stdout, args.lang)
     if args.command == "rates":
         return check_rates_files(args.dir, sys.stdout, sys.stderr)
+    try:
+        calendar = load_calendar(args.calendar)
+    except (CalendarError, OSError) as e:
+        print(
+            str(e) if isinstance(e, CalendarError) else f"{args.calendar}: cannot read: {e.strerror}", file=sys.stderr
+        )
+        return EXIT_MALFORMED
+    if args.command == "sessions":
+        return print_sessions(sys.stdout, args.lang, calendar)
     if args.jsonl:
         if args.file not in (None, "-"):
             parser.error("--jsonl reads standard input; give no file")
-        return evaluate_stream(sys.stdin, sys.stdout, args.lang)
+        return evaluate_stream(sys.stdin, sys.stdout, args.lang, calendar)
     if args.file is None:
         parser.error("give a claim file, or - for standard input")
     if args.file == "-":
-        return evaluate_one(sys.stdin, sys.stdout, sys.stderr, args.lang)
+        return evaluate_one(sys.stdin, sys.stdout, sys.stderr, args.lang, calendar)
     try:
         with open(args.file, encoding="utf-8") as f:
-            return evaluate_one(f, sys.stdout, sys.stderr, args.lang)
+            return evaluate_one(f, sys.stdout, sys.stderr, args.lang, calendar)
     except OSError as e:
         print(f"{args.file}: cannot read: {e.strerror}", file=sys.stderr)
         return EXIT_MALFORMED

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from expenses import create_app
 from expenses.extensions import db
+from expenses.rounds import import_shipped
 from tests.factories import new_client
 from tests.mail import Inbox, free_port
 
@@ -64,6 +65,9 @@ def app(request, tmp_path):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        # What the migrations add as data: the shipped 2023–2024 round (tests/test_migrations.py compares).
+        import_shipped()
+        db.session.commit()
         yield app
         db.session.remove()
         db.drop_all()

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select
@@ -10,7 +11,8 @@ from sqlalchemy import func, inspect, select
 from expenses import create_app, documents
 from expenses.accounts import Caller, find_user, token_owner, verify_password
 from expenses.cli import MigrationCommands
-from expenses.demo import DEMO_PASSWORD, DEMO_USERS
+from expenses.decisions import decide
+from expenses.demo import DEMO_PASSWORD, DEMO_USERS, current_round
 from expenses.extensions import db
 from expenses.models import Claim, User
 from tests.factories import make_claim, make_user
@@ -95,6 +97,23 @@ def test_demo_fills_every_role_and_state_once(app, runner):
     assert second.exit_code == 0, second.output
     assert counts() == before
     assert DEMO_PASSWORD in second.output  # the sign-in details again, for `make run`
+
+
+def test_the_demo_mentor_can_claim_a_session_of_the_current_round_at_once(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    today = date.today()
+    document = current_round(today)
+    past = next(s for s in document["sessions"] if s["date"] < today and s["reimbursed"])
+    assert today - timedelta(days=21) <= past["date"] and any(s["date"] > today for s in document["sessions"])
+    day = past["date"].isoformat()
+    body = {
+        "session": day,
+        "trip": {"start_place": "Tampere", "distance_km": 178, "departure": f"{day}T08:00", "return": f"{day}T19:00"},
+        "expenses": [{"type": "own_car", "date": day, "km": 356, "passengers": 0, "route": "Tampere–Helsinki"}],
+    }
+    decided = decide(body, find_user("mentor@example.fi"), "en")
+    assert decided.decision.eligible, decided.decision.findings
+    assert str(past["date"].year) in decided.decision.ruleset
 
 
 def test_demo_never_mixes_into_real_data(app, runner):

@@ -17,8 +17,8 @@ from expenses.api.auth import FINANCE_ONLY, MENTORS_ONLY, VERIFIERS_ONLY, api_us
 from expenses.api.documents import claim_document, claim_summaries, receipt_document, session_document
 from expenses.extensions import db
 from expenses.models import Claim
+from expenses.rounds import current_calendar
 from expenses.workflow import Invalid, WrongState
-from rules import load_calendar
 
 READERS = ("mentor", "finance", "auditor")
 
@@ -49,7 +49,7 @@ def openapi_json() -> Response:
 @bp.get("/sessions")
 def sessions() -> Response:
     lang = language()
-    return jsonify([session_document(s, lang) for s in load_calendar().sessions.values()])
+    return jsonify([session_document(s, lang) for s in current_calendar().sessions.values()])
 
 
 @bp.post("/claims/preview")

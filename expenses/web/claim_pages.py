@@ -13,7 +13,8 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 from expenses.extensions import db
 from expenses.formatting import formats, language
 from expenses.models import AuditEvent, Claim, Receipt
-from rules import load_calendar
+from expenses.rounds import current_calendar
+from rules import Calendar
 
 PER_PAGE = 50
 
@@ -50,13 +51,13 @@ def template_helpers() -> dict:
 
 def session_label(session_id: str, lang: str | None = None) -> str:
     """The session as people know it: its date and title in the reader's language (or `lang`)."""
-    return _session_label(session_id, lang or language())
+    return _session_label(current_calendar(), session_id, lang or language())
 
 
 @lru_cache(maxsize=1024)
-def _session_label(session_id: str, lang: str) -> str:
-    # The calendar is loaded once per process (rules.load_calendar), so its labels can be kept too.
-    session = load_calendar().get(session_id)
+def _session_label(calendar: Calendar, session_id: str, lang: str) -> str:
+    # Kept per calendar: a change of a round makes a new calendar, and with it new labels.
+    session = calendar.get(session_id)
     if session is None:
         return session_id
     return f"{formats(lang).day(session.date)} {session.title_in(lang)}"

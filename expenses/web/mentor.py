@@ -18,10 +18,11 @@ from expenses.decisions import computed_total, localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
+from expenses.rounds import current_calendar
 from expenses.security import whole_number
 from expenses.web import claim_form as cf
 from expenses.web.access import role_required
-from rules import Session, load_calendar
+from rules import Session
 
 bp = Blueprint("mentor", __name__, url_prefix="/claims")
 bp.add_app_template_filter(computed_total, "computed_total")  # the decision table of every audience
@@ -54,7 +55,7 @@ class SessionChoice:
 
 
 def _session_title(session_id: str) -> str:
-    session = load_calendar().get(session_id)
+    session = current_calendar().get(session_id)
     return session.title_in(language()) if session else session_id
 
 
@@ -68,7 +69,7 @@ def _active_claims() -> dict[str, Claim]:
 def _session_choices() -> list[SessionChoice]:
     active = _active_claims()
     choices = []
-    for session in load_calendar().sessions.values():
+    for session in current_calendar().sessions.values():
         title = session.title_in(language())
         if session.mode == "remote":
             why = _("Not reimbursed: the session is remote, so there is no travel.")
@@ -87,7 +88,7 @@ def _session_choices() -> list[SessionChoice]:
 
 
 def _independent_periods() -> list[tuple[str, object, object]]:
-    return [(p.title.get(language()) or p.title["fi"], p.start, p.end) for p in load_calendar().independent]
+    return [(p.title.get(language()) or p.title["fi"], p.start, p.end) for p in current_calendar().independent]
 
 
 def _posted_action() -> tuple[str, str | None]:

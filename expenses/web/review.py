@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from expenses import queue_decisions, workflow
+from expenses import queue_decisions, roster, workflow
 from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.formatting import STATUS_NAMES, language
@@ -205,6 +205,7 @@ def _show(claim: Claim, submitted: tuple[str, CheckedForm] | None = None, proble
             trail=trail_of(claim),
             problem=problem,
             may_approve=claim.checked_by_id != current_user.id,
+            without_roster=roster.without_roster(claim.session_id),
         ),
         status,
     )

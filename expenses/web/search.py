@@ -11,9 +11,9 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from expenses.models import Claim, User
+from expenses.rounds import current_calendar
 from expenses.web.claim_pages import session_label
 from expenses.web.forms import CheckedForm
-from rules import load_calendar
 
 #: A claim's reference as people quote it (MK-2024-000005), with or without the prefix and zeros.
 REFERENCE = re.compile(r"(?:MK-?)?(?:(?P<year>\d{4})-)?(?P<number>\d{1,9})", re.IGNORECASE)
@@ -68,7 +68,7 @@ class SearchForm(CheckedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.session.choices = [("", _l("All sessions"))] + [
-            (s.id, session_label(s.id)) for s in load_calendar().reimbursable()
+            (s.id, session_label(s.id)) for s in current_calendar().reimbursable()
         ]
 
     @property

@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 
 from expenses import create_app
 from expenses.extensions import db
+from expenses.rounds import import_shipped
 from tests.factories import PASSWORD
 
 try:
@@ -78,6 +79,8 @@ class LiveServer:
         )
         with self.app.app_context():
             db.create_all()
+            import_shipped()
+            db.session.commit()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.app.config["BASE_URL"] = self.url

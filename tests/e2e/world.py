@@ -38,8 +38,10 @@ def build_world() -> dict:
     batch = payments.export_batch([in_batch.id], finance_a)
     db.session.commit()
 
+    # The round has a roster, so every mentor whose claim is decided again must be on it.
+    others = "".join(f"{u.email};{u.name};mentor;\n" for u in (mikko, waiting, batched))
     roster.import_roster(
-        f"email;name;role;organisation\n{maija.email};Maija Mentori;mentor;Hansel Oy\n"
+        f"email;name;role;organisation\n{maija.email};Maija Mentori;mentor;Hansel Oy\n{others}"
         "antti.aktori@example.fi;Antti Aktori;actor;Kunta X\n".encode(),
         roster.DEFAULT_PROGRAMME,
     )

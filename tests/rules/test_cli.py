@@ -186,3 +186,27 @@ def test_rates_check_says_each_problem_and_exits_1(tmp_path, capsys):
         "fi-state-2025.toml: figure car_per_km must be in EUR/km",
     ]
     assert "years covered 2024 (rates files in force: 1)" in out  # the good file is still listed
+
+
+def test_evaluate_with_a_calendar_of_its_own(tmp_path, capsys):
+    (tmp_path / "next.toml").write_text(
+        'id = "next"\nname = { fi = "Seuraava" }\n[[sessions]]\ndate = 2026-11-20\nstart = "13:00"\n'
+        'end = "16:00"\nmode = "in_person"\nreimbursed = true\nplace = "Helsinki"\ntitle = { fi = "Aloitus" }\n'
+    )
+    document = claim("2026-11-20T08:00", "2026-11-20T20:00", session="2026-11-20", expenses=[ticket("2026-11-20")])
+    path = tmp_path / "claim.json"
+    path.write_text(json.dumps(document))
+    assert run(capsys, ["evaluate", str(path)])[0] == 1  # not a session of the shipped round
+    status, out, _ = run(capsys, ["evaluate", "--calendar", str(tmp_path / "next.toml"), str(path)])
+    assert status == 0 and json.loads(out)["ruleset"].endswith("2026")
+
+
+def test_a_broken_calendar_file_exits_2_with_its_problems(tmp_path, capsys):
+    (tmp_path / "bad.toml").write_text('id = "Bad Id"\n')
+    status, _, err = run(capsys, ["sessions", "--calendar", str(tmp_path / "bad.toml")])
+    assert status == 2
+    assert err.splitlines() == [
+        "bad.toml: missing id, or it is not 1–100 characters of a-z, 0-9 and -",
+        "bad.toml: missing name",
+        "bad.toml: missing sessions",
+    ]

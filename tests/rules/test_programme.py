@@ -114,3 +114,42 @@ def test_the_same_date_in_two_files(tmp_path):
     write_programme(tmp_path, "b.toml")
     with pytest.raises(CalendarError, match="already in another programme"):
         read_calendar(tmp_path)
+
+
+def test_two_sessions_of_one_day_have_ids_of_their_own(tmp_path):
+    (tmp_path / "two.toml").write_text(
+        PROGRAMME.format(day="2026-11-20", start="09:00", end="11:00", mode="in_person")
+        + '[[sessions]]\nid = "2026-11-20-pm"\ndate = 2026-11-20\nstart = "13:00"\nend = "16:00"\n'
+        'mode = "in_person"\nreimbursed = true\nplace = "Helsinki"\ntitle = { fi = "Iltapäivä" }\n'
+    )
+    calendar = read_calendar(tmp_path)
+    assert list(calendar.sessions) == ["2026-11-20", "2026-11-20-pm"]
+    assert calendar.get("2026-11-20-pm").start.hour == 13
+    assert calendar.programmes["next-round"].starts == date(2026, 11, 20)  # from the sessions when not given
+
+
+@pytest.mark.parametrize("session_id", ["2026-11-21", "pm", "2026-11-20-Iltapäivä", "2026-11-20-" + "x" * 10])
+def test_a_session_id_must_start_with_its_date(tmp_path, session_id):
+    text = PROGRAMME.format(day="2026-11-20", start="09:00", end="11:00", mode="in_person")
+    (tmp_path / "p.toml").write_text(text.replace("[[sessions]]\n", f'[[sessions]]\nid = "{session_id}"\n'))
+    with pytest.raises(CalendarError, match="id must start with the session's date"):
+        read_calendar(tmp_path)
+
+
+def test_every_problem_of_a_file_is_told(tmp_path):
+    text = PROGRAMME.format(day="2026-11-20", start="16:00", end="09:00", mode="hybrid")
+    (tmp_path / "p.toml").write_text(text.replace('place = "Helsinki"\n', ""))
+    with pytest.raises(CalendarError) as error:
+        read_calendar(tmp_path)
+    assert [p.split(": ", 2)[-1] for p in error.value.problems] == [
+        "a session lacks place",
+        "mode must be in_person or remote",
+        "ends before it starts",
+    ]
+
+
+def test_a_cancelled_session_stays_in_the_calendar_unreimbursed(tmp_path):
+    text = PROGRAMME.format(day="2026-11-20", start="09:00", end="11:00", mode="in_person")
+    (tmp_path / "p.toml").write_text(text.replace("[[sessions]]\n", "[[sessions]]\ncancelled = true\n"))
+    session = read_calendar(tmp_path).get("2026-11-20")
+    assert (session.cancelled, session.reimbursed) == (True, False)

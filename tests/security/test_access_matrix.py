@@ -147,6 +147,15 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("review.summary_csv", "GET"): page("finance"),
     ("review.summary_page", "GET"): page("finance"),
     ("review.show", "GET"): page("finance"),
+    ("rounds.add_session", "POST"): page("admin"),
+    ("rounds.create", "POST"): page("admin"),
+    ("rounds.edit_session", "GET"): page("admin"),
+    ("rounds.edit_session", "POST"): page("admin"),
+    ("rounds.independent", "POST"): page("admin"),
+    ("rounds.index", "GET"): page("admin"),
+    ("rounds.session_action", "POST"): page("admin"),
+    ("rounds.show", "GET"): page("admin"),
+    ("rounds.update", "POST"): page("admin"),
     ("static", "GET"): page(*EVERYONE),
 }
 #: Extra cases of one endpoint: the live preview of a claim being edited names the claim in ?claim=.
@@ -179,7 +188,9 @@ def _values(world: World, rule: Rule) -> list[dict]:
         "batch_id": [world.batch.id],
         "user_id": [world.users["other_mentor"].id],
         "filename": ["css/app.css"],
-        "action": ["check", "approve", "return", "reject", "pay"],
+        "action": ["check", "approve", "return", "reject", "pay", "cancel", "delete"],
+        "round_id": ["hankinta-suomi-2023-2024"],
+        "session_id": ["2023-09-11"],  # remote, without claims: cancelling or deleting it changes no claim
         "token": ["not-a-valid-link"],
     }
     missing = rule.arguments - set(known)

@@ -1,12 +1,12 @@
-"""The checks only the service can make (duplicate claims, late claims, the volunteers' yearly limits), and
-a decision told in every language."""
+"""The checks only the service can make (the roster, duplicate claims, late claims, the volunteers' yearly
+limits), and a decision told in every language."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
-from expenses import workflow
+from expenses import roster, workflow
 from expenses.decisions import decide, localised
 from expenses.extensions import db
 from expenses.models import Claim
@@ -284,3 +284,24 @@ def test_claims_saved_before_every_language_was_kept_are_read_as_stored(app):
     db.session.commit()
     assert localised(claim, "en") == claim.decision
     assert claim.decision["lines"][0]["explanation"].startswith("matka")
+
+
+# --- the round's roster ---------------------------------------------------------------------------
+
+
+def test_a_round_with_a_roster_admits_only_the_mentors_on_it(app):
+    on, off = make_user("mentor"), make_user("mentor")
+    assert roster.import_roster(f"email,name,role\n{on.email},On,mentor\n".encode(), roster.DEFAULT_PROGRAMME).ok
+    assert "not_on_roster" not in codes(decide(car_body(), on, "en").decision)
+    refused = decide(car_body(), off, "en")
+    assert codes(refused.decision)["not_on_roster"] == "error" and not refused.decision.eligible
+    finding = next(f for f in refused.decision.findings if f.code == "not_on_roster")
+    assert "not on the roster of Procurement Finland mentoring programme 2023–2024" in finding.message
+    assert "inte" in next(f for f in refused.in_language("sv").findings if f.code == "not_on_roster").message
+    with pytest.raises(workflow.Ineligible):
+        workflow.submit(make_claim(off).id, off, "en")
+
+
+def test_a_round_without_a_roster_admits_any_mentor(app):
+    assert "not_on_roster" not in codes(decide(car_body(), make_user("mentor"), "en").decision)
+

@@ -8,7 +8,7 @@ from sqlalchemy import event, select
 
 from expenses import workflow
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim, Receipt
+from expenses.models import AuditEvent, Claim, Receipt, RosterEntry
 from expenses.storage import receipt_store
 from expenses.web import queues
 from tests.factories import (
@@ -627,3 +627,12 @@ def test_other_roles_get_403_on_finance_pages(app, role):
 def test_signed_out_visitor_is_sent_to_sign_in(client):
     answer = client.get("/finance/")
     assert answer.status_code == 302 and answer.headers["Location"].startswith("/login")
+
+
+def test_finance_is_warned_when_the_claims_round_has_no_roster_yet(app, client):
+    claim = make_claim(status="submitted")
+    sign_in(client, make_user("finance"))
+    assert 'id="no-roster"' in client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
+    db.session.add(RosterEntry(programme="hankinta-suomi-2023-2024", user_id=claim.mentor_id, role="mentor"))
+    db.session.commit()
+    assert 'id="no-roster"' not in client.get(f"/finance/claims/{claim.id}").get_data(as_text=True)
