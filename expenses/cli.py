@@ -1,7 +1,8 @@
-"""Commands: users, programmes, demo, notify-waiting, generate, audit verify, documents keygen, backup,
-restore, retention (db: Flask-Migrate)."""
+"""Commands: users, programmes, demo, notify-waiting, generate, audit verify, storage check, documents keygen,
+backup, restore, retention (db: Flask-Migrate)."""
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_babel import force_locale
 
-from expenses import audit, backup, notifications, password_links, programme_files, retention, signing
+from expenses import audit, backup, notifications, orphans, password_links, programme_files, retention, signing
 from expenses.accounts import AccountError, create_user, find_user, issue_token
 from expenses.config import is_production
 from expenses.demo import seed_demo
@@ -128,6 +129,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(notify_waiting_command)
     app.cli.add_command(audit_group)
+    app.cli.add_command(storage_group)
     app.cli.add_command(documents_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -184,6 +186,35 @@ def audit_verify_command() -> None:
             click.echo(f"BROKEN: {problem}", err=True)
         raise SystemExit(1)
     click.echo("The audit trail is intact.")
+
+
+storage_group = AppGroup("storage", help="Check the stored receipts and PDFs.")
+
+
+@storage_group.command("check")
+@click.option("--remove", is_flag=True, help="Delete the files found.")
+@click.option(
+    "--min-age",
+    type=click.IntRange(min=0),
+    default=int(orphans.MIN_AGE.total_seconds() // 60),
+    show_default=True,
+    help="Leave files younger than this many minutes: their rows may be committing now.",
+)
+def storage_check_command(remove: bool, min_age: int) -> None:
+    """List the stored files (receipts, PDFs) that no row refers to; exit 1 if there are any left."""
+    found = orphans.find(timedelta(minutes=min_age))
+    for orphan in found:
+        kept = orphan.file
+        click.echo(f"{orphan.kind:8}  {kept.sha256}  {kept.size:>9} bytes  written {kept.written.isoformat()}")
+    size = sum(o.file.size for o in found)
+    if not found:
+        click.echo("Every stored file belongs to a row.")
+    elif remove:
+        orphans.remove(found)
+        click.echo(f"Removed {len(found)} file(s) that no row refers to ({size} bytes).")
+    else:
+        click.echo(f"{len(found)} file(s) that no row refers to ({size} bytes); --remove deletes them.")
+        raise SystemExit(1)
 
 
 documents_group = AppGroup("documents", help="The approval PDFs' signing.")

@@ -1,12 +1,14 @@
 """Error answers: a JSON body under /api, a plain page everywhere else, never a traceback."""
 
-from flask import Flask, current_app, jsonify, render_template, request
+from contextlib import suppress
+
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from expenses.extensions import db
 from expenses.security import is_api_call
@@ -82,20 +84,33 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _answer(error.code or 500, _messages().get(error.code or 500, error.description or ""))
+        status = error.code or 500
+        response = make_response(_answer(status, _messages().get(status, error.description or "")))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110: a 405 says which methods the address does take.
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        return response
 
     @app.errorhandler(OperationalError)
     def database_down(error: OperationalError):
-        db.session.rollback()
-        app.logger.exception("Database unavailable")
-        return _answer(503, _messages()[503])
+        return _unavailable()
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        db.session.rollback()
         if _caused_by_database(error):
             # E.g. a session left unusable by a failed flush: still the database, so still 503.
-            app.logger.exception("Database unavailable")
-            return _answer(503, _messages()[503])
+            return _unavailable()
+        db.session.rollback()
         app.logger.exception("Unhandled error")
         return _answer(500, _messages()[500])
+
+
+def _unavailable():
+    """The 503 answer, made without the database: it may be gone for the rest of this request."""
+    current_app.logger.exception("Database unavailable")
+    with suppress(SQLAlchemyError):  # the connection may be gone too; the session is discarded either way
+        db.session.rollback()
+    # The page's menu and language would load the signed-in user again (and an object the rollback expired
+    # reloads itself): this answer is shown as to a visitor. Flask-Login keeps `current_user` in `g._login_user`.
+    g._login_user = current_app.login_manager.anonymous_user()
+    return _answer(503, _messages()[503])

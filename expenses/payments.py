@@ -40,12 +40,13 @@ def set_iban(user: User, text: str) -> None:
     db.session.commit()
 
 
-def _payable(claim_ids: list[int]) -> list[Claim]:
+def _payable(claim_ids: list[int], officer: User) -> list[Claim]:
     claims = db.session.scalars(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id)).all()
     if not claims or len(claims) != len(set(claim_ids)):
         raise Invalid(_("Choose approved claims to pay."), errors=[{"field": "claims", "message": _("Unknown claim.")}])
     problems = []
     for claim in claims:
+        workflow.refuse_own_claim(claim, officer)
         if claim.status != "approved" or claim.payment_batch_id is not None:
             problems.append(_("%(ref)s is not an approved claim waiting for payment.", ref=claim.reference))
         elif not claim.mentor.iban:
@@ -56,10 +57,13 @@ def _payable(claim_ids: list[int]) -> list[Claim]:
 
 
 def export_batch(claim_ids: list[int], officer: User, execution_date: date | None = None) -> PaymentBatch:
-    """Make the pain.001 file of the chosen approved claims and remember it as a batch."""
+    """Make the pain.001 file of the chosen approved claims and remember it as a batch.
+
+    One unit of work of the workflow: two officers putting the same claim in a file at once meet at its
+    version column, and the second gets `Stale` (409) like any other conflict."""
     if officer.role != "finance":
         raise workflow.Forbidden(_("Only ministry finance can do this."))
-    claims = _payable(claim_ids)
+    claims = _payable(claim_ids, officer)
     config = current_app.config
     payer = IBAN(config["PAYER_IBAN"])
     transfer = SepaTransfer(
@@ -95,21 +99,26 @@ def export_batch(claim_ids: list[int], officer: User, execution_date: date | Non
         total=total,
         xml=xml,
     )
-    db.session.add(batch)
-    for claim in claims:
-        claim.payment_batch = batch
-    db.session.commit()
+    with workflow.transaction():
+        db.session.add(batch)
+        for claim in claims:
+            claim.payment_batch = batch
     return batch
 
 
 def mark_batch_paid(batch_id: int, officer: User, reference: str) -> PaymentBatch:
-    """Record the bank's reference: every claim of the batch becomes paid, through the workflow."""
+    """Record the bank's reference: every claim of the batch becomes paid, through the workflow.
+
+    All or nothing: one claim refused (the officer's own, one changed meanwhile) leaves the whole file
+    unpaid, so a file is never half paid."""
     batch = db.session.get(PaymentBatch, batch_id)
     if batch is None:
         raise workflow.NotFound(_("There is no such payment batch."))
-    for claim in list(batch.claims):
-        if claim.status == "approved":
-            workflow.pay(claim.id, officer, reference)
-    batch.paid_reference, batch.paid_at = reference.strip(), utcnow()
-    db.session.commit()
+    if batch.paid_at is not None:
+        raise WrongState(_("This payment file is already marked paid."))
+    with workflow.transaction():
+        for claim in list(batch.claims):
+            if claim.status == "approved":
+                workflow.pay(claim.id, officer, reference)
+        batch.paid_reference, batch.paid_at = reference.strip(), utcnow()
     return batch

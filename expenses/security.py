@@ -40,12 +40,21 @@ def whole_number(text: object, maximum: int = MAX_ID) -> int | None:
     return number if number <= maximum else None
 
 
-class BoundedIntConverter(IntegerConverter):
-    """`<int:…>` in every route: numbers past MAX_ID do not match, so they are a plain 404."""
+def at_most(n: int) -> str:
+    """A regular expression of the whole numbers 0 … n in decimal (leading zeros allowed, as `int()` reads them)."""
+    digits = str(n)
+    below = [f"{digits[:i]}[0-{int(d) - 1}][0-9]{{{len(digits) - i - 1}}}" for i, d in enumerate(digits) if d != "0"]
+    shorter = [f"[0-9]{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    return "0*(?:" + "|".join([digits, *below, *shorter]) + ")"
 
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:…>` in every route: numbers past MAX_ID do not match, so they are a plain 404 for every method.
+
+    The bound is in the pattern, not Werkzeug's `max`: a number that matched the pattern but failed `max`
+    made the router answer 405 for a method whose rule came second (`PUT /claims/<huge id>`)."""
+
+    regex = at_most(MAX_ID)
 
 
 #: Browsers keep to HTTPS for a year once they have seen this (production only: development is plain HTTP).

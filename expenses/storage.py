@@ -10,8 +10,11 @@ import contextlib
 import hashlib
 import io
 import os
+import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -26,6 +29,15 @@ class TooLarge(ValueError):
     def __init__(self, limit: int):
         super().__init__(f"more than {limit} bytes")
         self.limit = limit
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One file of a store: its address, its size and when it was written (UTC)."""
+
+    sha256: str
+    size: int
+    written: datetime
 
 
 class ContentStore(Protocol):
@@ -55,6 +67,13 @@ class ContentStore(Protocol):
     def delete(self, sha256: str) -> None:
         """Remove the file; nothing happens if it is gone already."""
         ...
+
+    def files(self) -> Iterator[Kept]:
+        """Every file kept (not the temporary files of writes under way)."""
+        ...
+
+
+_ADDRESS = re.compile("[0-9a-f]{64}")
 
 
 class DirectoryStore:
@@ -127,6 +146,18 @@ class DirectoryStore:
     def delete(self, sha256: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._name(sha256))
+
+    def files(self) -> Iterator[Kept]:
+        if not os.path.isdir(self._root):
+            return
+        for folder in os.scandir(self._root):
+            if not folder.is_dir() or folder.name.startswith("."):
+                continue
+            for entry in os.scandir(folder.path):
+                sha256 = entry.name.removesuffix(self.suffix) if entry.name.endswith(self.suffix) else ""
+                if entry.is_file() and _ADDRESS.fullmatch(sha256) and sha256[:2] == folder.name:
+                    stat = entry.stat()
+                    yield Kept(sha256, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
 
 def _store(key: str, suffix: str) -> ContentStore:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import Row
+from sqlalchemy import ColumnElement, Row, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
@@ -25,7 +25,7 @@ from expenses import audit, documents, notifications
 from expenses.decisions import Decided, Person, decide
 from expenses.extensions import db
 from expenses.formatting import status_name
-from expenses.models import Claim, Payment, User, utcnow
+from expenses.models import Claim, Payment, Receipt, User, utcnow
 from expenses.text import limit as text_limit
 from rules import Decision, MalformedClaim
 from rules.claim import Problem
@@ -96,8 +96,37 @@ TRANSITIONS = {
 FINANCE_ACTIONS = ("check", "approve", "return", "reject", "pay")
 
 
+#: What auditors read: money the state has committed to or paid. Open claims (drafts, submitted, checked,
+#: returned) and rejected ones are the mentor's and finance's business only.
+AUDITED = ("approved", "paid")
+
+
 def can_see(user: Person, claim: Claim | Row) -> bool:
-    return claim.mentor_id == user.id or user.role in ("finance", "auditor")
+    """The access rule of one claim: its mentor, finance, and auditors once it is approved or paid."""
+    return claim.mentor_id == user.id or user.role == "finance" or (user.role == "auditor" and claim.status in AUDITED)
+
+
+def readable(user: Person) -> ColumnElement[bool]:
+    """`can_see` as one SQL condition on the claims table, for every list and count a reader is shown."""
+    if user.role == "finance":
+        return true()
+    if user.role == "auditor":
+        return or_(Claim.status.in_(AUDITED), Claim.mentor_id == user.id)
+    return Claim.mentor_id == user.id
+
+
+def can_see_receipt(user: Person, receipt: Receipt) -> bool:
+    """A receipt is its uploader's and finance's; an auditor's only when an approved or paid claim cites it."""
+    if receipt.owner_id == user.id or user.role == "finance":
+        return True
+    if user.role != "auditor":
+        return False
+    bodies = db.session.scalars(
+        select(Claim.body).where(Claim.mentor_id == receipt.owner_id, Claim.status.in_(AUDITED))
+    )
+    return any(
+        isinstance(e, dict) and e.get("receipt") == receipt.id for body in bodies for e in body.get("expenses", [])
+    )
 
 
 def visible(claim: ClaimLike | None, user: Person) -> ClaimLike:
@@ -187,8 +216,11 @@ def transaction() -> Iterator[None]:
 
 
 def preview(body: object, mentor: Person, lang: str, claim_id: int | None = None) -> Decision:
-    """The decision a claim would get; nothing is stored."""
+    """The decision a claim would get; nothing is stored. `claim_id` (the claim being edited) must be one
+    the mentor may see: someone else's claim is not found, as everywhere else."""
     _require_mentor(mentor)
+    if claim_id is not None:
+        get_claim(claim_id, mentor)
     return _decision_of(body, mentor, lang, claim_id).decision
 
 
@@ -280,7 +312,12 @@ def _officer_action(
 def refuse_own_claim(claim: Claim, user: Person) -> None:
     """Nobody handles their own claim, in any role they have come to hold: not one claim, not in a batch."""
     if claim.mentor_id == user.id:
-        raise Forbidden(_("Nobody may handle their own claim."))
+        raise Forbidden(
+            _(
+                "%(ref)s is your own claim: nobody may handle their own claim, so another officer must.",
+                ref=claim.reference,
+            )
+        )
 
 
 def _check_text(field: str | None, text: str | None) -> None:

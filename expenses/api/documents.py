@@ -16,7 +16,7 @@ from expenses.accounts import Caller
 from expenses.decisions import localised
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt, User, claim_reference
-from expenses.workflow import visible
+from expenses.workflow import readable, visible
 from rules import Session
 from rules.programme import HELSINKI
 
@@ -87,11 +87,10 @@ def event(e: Row) -> dict:
     }
 
 
-def claim_summaries(mentor_id: int | None, statuses: Iterable[str], session_id: str | None) -> list[dict]:
-    """The claim list, by id: one mentor's claims or everybody's, in these statuses (all if none), of one session."""
-    query = select(*_SUMMARY).select_from(_WITH_MENTOR).order_by(_claims.c.id)
-    if mentor_id is not None:
-        query = query.where(_claims.c.mentor_id == mentor_id)
+def claim_summaries(reader: Caller, statuses: Iterable[str], session_id: str | None) -> list[dict]:
+    """The claims `reader` may see, by id (a mentor's own, all for finance, approved and paid ones for
+    auditors), in these statuses (all if none), of one session."""
+    query = select(*_SUMMARY).select_from(_WITH_MENTOR).where(readable(reader)).order_by(_claims.c.id)
     if statuses:
         query = query.where(_claims.c.status.in_(statuses))
     if session_id:

@@ -2,6 +2,7 @@
 
 import json
 import re
+from datetime import date
 
 from flask import request
 from flask_babel import gettext as _
@@ -10,6 +11,8 @@ from expenses.models import STATUSES
 from expenses.security import MAX_ID
 from expenses.text import refusal
 from expenses.workflow import Invalid
+
+_SESSION_ID = re.compile("(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}")
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -82,11 +85,18 @@ def _refuse_control_characters(data: object, where: str) -> None:
             _refuse_control_characters(value, f"{where}[{i}]")
 
 
-def action_body() -> dict:
-    """The optional body of a finance or submit action: `{"reason"}`, `{"reference"}`, `{"version"}`."""
+def action_body(*fields: str) -> dict:
+    """The optional body of a finance or submit action: `{"version"}` and these `fields` (`reason`,
+    `reference`); any other field is refused, as the OpenAPI document says, rather than silently ignored."""
     body = json_body("body", required=False)
     if not isinstance(body, dict):
         raise _invalid("body", _('The request body must be a JSON object, such as {"reason": "..."}.'))
+    unknown = sorted(set(body) - {"version", *fields})
+    if unknown:
+        known = ", ".join(["version", *fields])
+        raise _invalid(
+            unknown[0], _("Unknown field %(field)s: this request takes %(fields)s.", field=unknown[0], fields=known)
+        )
     return body
 
 
@@ -131,13 +141,28 @@ def version(body: dict | None = None) -> int | None:
 
 def statuses() -> list[str]:
     """The `status` filter of the claim list (repeatable); unknown statuses are refused, not ignored."""
-    wanted = [s for s in request.args.getlist("status") if s]
+    wanted = request.args.getlist("status")
     unknown = [s for s in wanted if s not in STATUSES]
     if unknown:
         raise _invalid(
             "status", _("Unknown status %(status)s: use one of %(all)s.", status=unknown[0], all=", ".join(STATUSES))
         )
     return wanted
+
+
+def session_arg() -> str | None:
+    """`?session=` of the claim list: a session's id, its date (YYYY-MM-DD, 1900–2999); anything else is
+    refused, not answered with an empty list."""
+    value = request.args.get("session")
+    if not value:
+        return None
+    try:
+        valid = bool(_SESSION_ID.fullmatch(value)) and bool(date.fromisoformat(value))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise _invalid("session", _('Give the session\'s date, such as "2023-09-22".'))
+    return value
 
 
 def claim_id_arg() -> int | None:

@@ -9,6 +9,7 @@ from functools import cache
 
 from expenses.documents import VERDICTS
 from expenses.models import STATUSES
+from expenses.security import MAX_ID
 from rules.decision import LINE_KINDS
 
 JSON = "application/json"
@@ -19,14 +20,38 @@ AMOUNT = {
     "example": "89.90",
     "description": "more than 0; a decimal comma (\"89,90\") is read as a point, as in the form",
 }
-DAY = {"type": "string", "format": "date", "example": "2023-09-22"}
+# What the server checks of every text, said as patterns (expenses/text.py, rules/claim.py): no control
+# characters but line breaks and tabs; a one-line text (a payment reference) not even those; years 1900–2999.
+_CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029"
+_ONE_LINE = r"\u0000-\u001f\u007f-\u009f\u2028\u2029"
+_YEAR = "(19|2[0-9])[0-9]{2}"
+_DATE = _YEAR + "-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DAY = {"type": "string", "format": "date", "pattern": f"^{_DATE}$", "example": "2023-09-22"}
 LOCAL_TIME = {
     "type": "string",
+    "pattern": f"^{_DATE}T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?([+-](0[0-9]|1[0-3]):[0-5][0-9])?$",
     "example": "2023-09-22T05:50",
-    "description": "ISO 8601; local time in Europe/Helsinki when no offset is given",
+    "description": "ISO 8601; local time in Europe/Helsinki when no offset is given; the years 1900–2999",
 }
 MOMENT = {"type": "string", "format": "date-time", "nullable": True, "description": "Europe/Helsinki, with offset"}
-TEXT = {"type": "string", "maxLength": 500}
+TEXT = {"type": "string", "maxLength": 500, "pattern": f"^[^{_CONTROL}]*$"}
+#: Text that must say something: not empty, not only spaces.
+WRITTEN = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 500,
+    "pattern": f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$",
+}
+#: A session's id as a claim names it: its date when it is one of the calendar's, but any one line of text is
+#: stored, with the finding unknown_session.
+SESSION_ID = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 20,
+    "pattern": f"^[^{_ONE_LINE}]+$",
+    "example": "2023-09-22",
+}
+VERSION = {"type": "integer", "minimum": 0, "description": "optional; the claim's version, as in If-Match"}
 RECEIPT_ID = {"type": "string", "description": "the id of a receipt you uploaded with POST /receipts"}
 
 
@@ -109,15 +134,18 @@ SCHEMAS: dict[str, dict] = {
         "additionalProperties": False,
         "required": ["session", "trip"],
         "properties": {
-            "session": {**DAY, "description": "the session's id: its date (GET /sessions)"},
+            "session": {**SESSION_ID, "description": "the session's id: its date (GET /sessions)"},
             "trip": {
                 "type": "object",
                 "additionalProperties": False,
                 "required": ["start_place", "distance_km", "departure", "return"],
                 "properties": {
-                    "start_place": TEXT,
+                    "start_place": WRITTEN,
                     "distance_km": {
-                        "oneOf": [{"type": "integer", "minimum": 0}, {"type": "string"}],
+                        "oneOf": [
+                            {"type": "integer", "minimum": 0},
+                            {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"},
+                        ],
                         "description": "one-way distance from the start place to the venue; a decimal string may "
                         "have a comma or a point",
                     },
@@ -127,6 +155,7 @@ SCHEMAS: dict[str, dict] = {
             },
             "free_meals": {
                 "type": "array",
+                "maxItems": 31,
                 "items": {"type": "integer", "minimum": 0, "maximum": 5},
                 "description": "free meals per travel day (24-hour periods from departure); missing days count 0",
             },
@@ -190,7 +219,7 @@ SCHEMAS: dict[str, dict] = {
             "reference": {"type": "string", "example": "MK-2023-000042"},
             "status": {"type": "string", "enum": list(STATUSES)},
             "version": {"type": "integer", "description": 'send back in If-Match (or as "version") to act on it'},
-            "session": DAY,
+            "session": SESSION_ID,
             "mentor": "Person",
             "total": MONEY,
             "eligible": {"type": "boolean"},
@@ -283,17 +312,28 @@ SCHEMAS: dict[str, dict] = {
     },
     "Action": {
         "type": "object",
-        "properties": {"version": {"type": "integer", "description": "optional; same as If-Match"}},
+        "additionalProperties": False,
+        "properties": {"version": VERSION},
     },
     "Reason": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["reason"],
-        "properties": {"reason": {"type": "string", "maxLength": 2000}, "version": {"type": "integer"}},
+        "properties": {"reason": {**WRITTEN, "maxLength": 2000}, "version": VERSION},
     },
     "Payment": {
         "type": "object",
+        "additionalProperties": False,
         "required": ["reference"],
-        "properties": {"reference": {"type": "string", "maxLength": 100}, "version": {"type": "integer"}},
+        "properties": {
+            "reference": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 100,
+                "pattern": f"^[^{_ONE_LINE}]*[^\\s{_ONE_LINE}][^{_ONE_LINE}]*$",
+            },
+            "version": VERSION,
+        },
     },
     "Error": {
         "type": "object",
@@ -362,7 +402,9 @@ RESPONSES = {
         "headers": {"WWW-Authenticate": {"schema": {"type": "string", "example": 'Bearer realm="api"'}}},
     },
     "Forbidden": _error("The token's user has the wrong role for this."),
-    "NotFound": _error("No such claim, or someone else's."),
+    "NotFound": _error(
+        "No such claim, or one the caller may not read: someone else's, or for an auditor one not approved or paid."
+    ),
     "Conflict": _error(
         "Wrong state for this (wrong_state), changed by someone else since the version given (changed), "
         "or not eligible (ineligible, with findings)."
@@ -375,7 +417,7 @@ PARAMETERS = {
     "If-Match": (
         "header",
         {
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]{1,10}"?)$'},
             "required": False,
             "description": "the claim's version (its ETag); when it is stale the answer is 409 changed",
         },
@@ -459,7 +501,7 @@ PATHS: dict[str, dict] = {
         "post": _operation(
             "The decision a claim would get; nothing is stored",
             "mentor",
-            {"200": _json("Decision", "The decision."), **AUTH, "422": "Invalid"},
+            {"200": _json("Decision", "The decision."), **AUTH, "404": "NotFound", "422": "Invalid"},
             _body("ClaimBody"),
             tags=["claims"],
             parameters=[
@@ -467,8 +509,9 @@ PATHS: dict[str, dict] = {
                     "name": "claim",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "integer"},
-                    "description": "the claim being edited, so that it is not its own duplicate",
+                    "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                    "description": "the claim being edited, so that it is not its own duplicate: one of your own "
+                    "(another mentor's is 404)",
                 }
             ],
         )
@@ -484,8 +527,8 @@ PATHS: dict[str, dict] = {
     },
     "/claims": {
         "get": _operation(
-            "Claims: a mentor's own; finance and auditors see all",
-            "mentor, finance, auditor",
+            "Claims: a mentor's own; finance all; auditors the approved and paid ones",
+            "mentor, finance, auditor (approved and paid claims only: other statuses list nothing)",
             {"200": _json({"type": "array", "items": "ClaimSummary"}, "Claims by id."), **AUTH, "422": "Invalid"},
             tags=["claims"],
             parameters=[
@@ -524,7 +567,7 @@ PATHS: dict[str, dict] = {
         "parameters": ["claim_id"],
         "get": _operation(
             "A claim: body, decision, status, version and history",
-            "its mentor, finance, auditor",
+            "its mentor, finance, auditor (approved and paid claims only; any other is 404)",
             {"200": _claim_answer("The claim."), **AUTH, "404": "NotFound"},
             tags=["claims"],
         ),

@@ -88,9 +88,7 @@ def create_claim() -> Response:
 @bp.get("/claims")
 @roles(*READERS)
 def list_claims() -> Response:
-    user = caller()
-    mentor_id = user.id if user.role == "mentor" else None
-    return jsonify(claim_summaries(mentor_id, inputs.statuses(), request.args.get("session")))
+    return jsonify(claim_summaries(caller(), inputs.statuses(), inputs.session_arg()))
 
 
 @bp.get("/claims/<int:claim_id>")
@@ -110,15 +108,15 @@ def update_claim(claim_id: int) -> Response:
 @bp.post("/claims/<int:claim_id>/submit")
 @roles("mentor", message=MENTORS_ONLY)
 def submit(claim_id: int) -> Response:
-    body = inputs.action_body()
+    body = inputs.action_body()  # {"version"} only
     workflow.submit(claim_id, api_user(), language(), version=inputs.version(body))
     return claim_response(claim_id)
 
 
 def _finance_action(action: str, claim_id: int) -> Response:
     """Check, approve, return, reject or pay: the one rhythm of every finance action."""
-    body = inputs.action_body()
     needs = workflow.TRANSITIONS[action].needs  # "reason", "reference" or nothing
+    body = inputs.action_body(*([needs] if needs else []))
     texts = [inputs.text(body, needs)] if needs else []
     workflow.ACTIONS[action](claim_id, api_user(), *texts, version=inputs.version(body))
     return claim_response(claim_id)

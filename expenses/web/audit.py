@@ -26,8 +26,8 @@ from rules.programme import HELSINKI
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
-#: What an auditor sees: money the state has committed to or paid.
-VISIBLE = ("approved", "paid")
+#: What an auditor sees: money the state has committed to or paid (the rule itself is the workflow's).
+VISIBLE = workflow.AUDITED
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -202,9 +202,7 @@ def summary_csv():
 @bp.route("/claims/<int:claim_id>")
 @role_required("auditor")
 def show(claim_id: int):
-    claim = workflow.get_claim(claim_id, current_user)
-    if claim.status not in VISIBLE:
-        abort(404)  # auditors see committed money only; drafts and open claims are not theirs to read
+    claim = workflow.get_claim(claim_id, current_user)  # auditors read approved and paid claims only
     return render_template(
         "audit/show.html",
         claim=claim,

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, abort, send_file
 from flask_login import current_user
 
-from expenses import previews
+from expenses import previews, workflow
 from expenses.extensions import db
 from expenses.models import Receipt
 from expenses.receipts import open_receipt
@@ -17,8 +17,8 @@ ORIGINAL_CSP = "sandbox; default-src 'none'; frame-ancestors 'none'"
 
 def _visible(receipt_id: str) -> Receipt:
     found = db.session.get(Receipt, receipt_id)
-    # Mentors see their own receipts; finance and auditors see every claim's. Others: not found.
-    if found is None or not (found.owner_id == current_user.id or current_user.role in ("finance", "auditor")):
+    # Mentors see their own receipts, finance every claim's, auditors approved and paid claims'. Others: not found.
+    if found is None or not workflow.can_see_receipt(current_user, found):
         abort(404)
     return found
 

@@ -34,6 +34,10 @@ class PaidForm(CheckedForm):
 @bp.route("/")
 @role_required("finance")
 def index():
+    return _index()
+
+
+def _index(status: int = 200):
     search = SearchForm(formdata=request.args)
     waiting = None  # a search with mistakes shows them instead of the claims
     if search.validate():
@@ -44,9 +48,10 @@ def index():
             search.narrowed(query).options(selectinload(Claim.mentor)).order_by(Claim.approved_at, Claim.id).limit(500)
         ).all()
     batches = db.session.scalars(select(PaymentBatch).order_by(PaymentBatch.id.desc()).limit(50)).all()
-    return render_template(
+    page = render_template(
         "payments/index.html", waiting=waiting, batches=batches, form=CheckedForm(), paid=PaidForm(), search=search
     )
+    return page, status
 
 
 @bp.post("/")
@@ -62,9 +67,9 @@ def create():
     try:
         batch = payments.export_batch(ids, current_user)
     except workflow.WorkflowError as e:
-        db.session.rollback()
+        # The page again, with the refusal's status: 409 when another officer took a claim first.
         flash(e.message, "error")
-        return redirect(url_for("payments.index"))
+        return _index(e.status)
     flash(
         ngettext(
             "The payment file has %(num)d claim. Download it for the bank.",
@@ -88,13 +93,13 @@ def _batch(batch_id: int, *options) -> PaymentBatch:
 def show(batch_id: int):
     # The page lists every claim of the file with its mentor: two queries, not one per claim.
     batch = _batch(batch_id, selectinload(PaymentBatch.claims).joinedload(Claim.mentor))
-    form = PaidForm()
+    form, status = PaidForm(), 200
     if form.validate_on_submit():
         try:
             payments.mark_batch_paid(batch.id, current_user, form.reference.data)
         except workflow.WorkflowError as e:
-            db.session.rollback()
             flash(e.message, "error")
+            status = e.status
         else:
             flash(
                 ngettext(
@@ -105,7 +110,7 @@ def show(batch_id: int):
                 "success",
             )
             return redirect(url_for("payments.show", batch_id=batch.id))
-    return render_template("payments/show.html", batch=batch, form=form)
+    return render_template("payments/show.html", batch=batch, form=form), status
 
 
 @bp.route("/<int:batch_id>/pain001.xml")

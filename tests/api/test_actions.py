@@ -48,8 +48,18 @@ def test_return_and_reject_carry_the_reason(api_as, action):
 def test_reason_and_reference_are_required(api_as, action, field):
     claim = make_claim(status="approved" if action == "pay" else "submitted")
     api = api_as(make_user("finance"))
-    for body in ({}, {"json": {}}, {"json": {"reason": "  ", "reference": "  "}}):
+    for body in ({}, {"json": {}}, {"json": {field: "  "}}):
         assert field_names(api.post(f"/claims/{claim.id}/{action}", **body)) == [field], body
+
+
+@pytest.mark.parametrize(("action", "extra"), [("check", "reason"), ("return", "reference"), ("pay", "note")])
+def test_a_field_the_action_does_not_take_is_422(api_as, action, extra):
+    """The document says `additionalProperties: false` for action bodies; the server refuses extras, not ignores."""
+    claim = make_claim(status="approved" if action == "pay" else "submitted")
+    body = {"reason": "Parking receipt?", "reference": "RF18 1234"}
+    body = {k: v for k, v in body.items() if k == ({"return": "reason", "pay": "reference"}.get(action))}
+    answer = api_as(make_user("finance")).post(f"/claims/{claim.id}/{action}", json={**body, extra: "x"})
+    assert answer.status_code == 422 and field_names(answer) == [extra]
 
 
 @pytest.mark.parametrize("body", [{"reason": 42}, {"reason": ["a"]}], ids=["number", "list"])
@@ -85,7 +95,8 @@ def test_only_finance_acts(api_as, role):
 )
 def test_wrong_state_is_409(api_as, status, action):
     claim = make_claim(status=status)
-    answer = api_as(make_user("finance")).post(f"/claims/{claim.id}/{action}", json={"reason": "x", "reference": "y"})
+    text = {"return": {"reason": "x"}, "reject": {"reason": "x"}, "pay": {"reference": "y"}}.get(action, {})
+    answer = api_as(make_user("finance")).post(f"/claims/{claim.id}/{action}", json=text)
     assert answer.status_code == 409
     assert answer.json["code"] == "wrong_state"
     assert answer.json["status"] == status

@@ -282,16 +282,25 @@ def test_submit_another_mentors_claim_is_404(api_as):
 # --- read and list -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", ["finance", "auditor"])
-def test_finance_and_auditors_read_any_claim(api_as, role):
-    claim = make_claim(status="submitted")
+@pytest.mark.parametrize(("role", "status"), [("finance", "submitted"), ("auditor", "approved")])
+def test_finance_reads_any_claim_and_auditors_approved_ones(api_as, role, status):
+    claim = make_claim(status=status)
     answer = api_as(make_user(role)).get(f"/claims/{claim.id}")
     assert answer.status_code == 200
     assert answer.json["id"] == claim.id
-    assert answer.json["status"] == "submitted"
+    assert answer.json["status"] == status
     assert answer.json["decision"]["total"] == str(CAR_TOTAL)
     assert answer.headers["ETag"] == f'"{answer.json["version"]}"'
-    assert [e["action"] for e in answer.json["history"]] == ["create", "submit"]
+    assert [e["action"] for e in answer.json["history"]][:2] == ["create", "submit"]
+
+
+def test_auditors_do_not_read_open_claims(api_as):
+    """Issue 17, defect 9: an auditor read a submitted claim whole, start place and all."""
+    auditor = api_as(make_user("auditor"))
+    claim = make_claim(status="submitted")
+    answer = auditor.get(f"/claims/{claim.id}")
+    assert answer.status_code == 404 and "Tampere" not in answer.get_data(as_text=True)
+    assert auditor.get("/claims").json == []
 
 
 def test_mentor_reads_own_claim_but_not_anothers(api_as):
@@ -325,18 +334,29 @@ def test_mentor_lists_only_own_claims(api_as):
     assert listed[0]["mentor"]["id"] == mentor.id
 
 
-@pytest.mark.parametrize("role", ["finance", "auditor"])
-def test_finance_and_auditors_list_all_filtered(api_as, role):
+def test_finance_lists_all_filtered(api_as):
     draft = make_claim(make_user("mentor"))
     submitted = make_claim(make_user("mentor"), "submitted")
     traveller = make_user("mentor")
     kickoff = make_claim(traveller, "checked", body=train_body(make_receipt(traveller).id))
-    api = api_as(make_user(role))
+    api = api_as(make_user("finance"))
     assert [c["id"] for c in api.get("/claims").json] == [draft.id, submitted.id, kickoff.id]
     assert [c["id"] for c in api.get("/claims?status=submitted&session=2024-04-23").json] == [submitted.id]
     assert [c["id"] for c in api.get("/claims?status=draft").json] == [draft.id]
     assert [c["id"] for c in api.get("/claims?status=draft&status=checked").json] == [draft.id, kickoff.id]
     assert [c["id"] for c in api.get("/claims?session=2023-09-22").json] == [kickoff.id]
+
+
+def test_auditors_list_approved_and_paid_claims_filtered(api_as):
+    open_ones = [make_claim(make_user("mentor"), status) for status in ("draft", "submitted", "checked", "rejected")]
+    approved = make_claim(make_user("mentor"), "approved")
+    traveller = make_user("mentor")
+    paid = make_claim(traveller, "paid", body=train_body(make_receipt(traveller).id))
+    api = api_as(make_user("auditor"))
+    assert [c["id"] for c in api.get("/claims").json] == [approved.id, paid.id]
+    assert [c["id"] for c in api.get("/claims?status=paid&status=draft").json] == [paid.id]
+    assert [c["id"] for c in api.get("/claims?session=2024-04-23").json] == [approved.id]
+    assert api.get("/claims?status=draft&status=submitted").json == [] and open_ones
 
 
 def test_unknown_status_filter_is_422(api_as):

@@ -103,3 +103,14 @@ def test_each_expense_schema_has_exactly_the_engines_fields(document, kind):
 def test_the_sleeping_berth_is_a_boolean_of_public_transport(document):
     berth = document["components"]["schemas"]["Expense_public_transport"]["properties"]["sleeping_berth"]
     assert berth["type"] == "boolean" and berth["default"] is False
+
+
+def test_a_method_the_document_does_not_name_is_405_with_allow(client, document):
+    """RFC 9110 (schemathesis ST204): a 405 says which methods the address takes, and they are the documented ones."""
+    for path, item in document["paths"].items():
+        documented = {m.upper() for m in item if m != "parameters"}
+        url = PREFIX + path.replace("{claim_id}", "1")
+        answer = client.open(url, method="TRACE")
+        assert answer.status_code == 405, path
+        allowed = {m.strip() for m in answer.headers["Allow"].split(",")} - {"HEAD", "OPTIONS"}
+        assert allowed == documented, path

@@ -33,7 +33,8 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
 
 class World:
-    """Users of every role, the owner's claim (approved, with a receipt, a PDF and a payment batch) and clients."""
+    """Users of every role, the owner's claim (approved, with a receipt, a PDF and a payment batch), an open
+    (submitted) claim of theirs with a receipt, and clients."""
 
     def __init__(self, app: Flask):
         self.app = app
@@ -51,6 +52,9 @@ class World:
         self.checker = make_user("finance")
         self.claim = make_claim(owner, "approved", train_body(self.receipt.id), checker=self.checker)
         self.batch = payments.export_batch([self.claim.id], self.users["finance"])
+        # An open claim of the same owner, with its own receipt: finance reads it, auditors do not.
+        self.open_receipt = make_receipt(owner, one_page_pdf())
+        self.open_claim = make_claim(owner, "submitted", train_body(self.open_receipt.id, "2024-04-23"))
         self.tokens = {role: make_token(user) for role, user in self.users.items()}
         self.clients = {}
         for role in ROLES:

@@ -9,7 +9,8 @@ request as each role and compares the answer's kind:
 - signin: a redirect to the sign-in page;
 - 401:    the API without a token;
 - 403:    a role that may not do this;
-- 404:    another mentor's claim, receipt or PDF (its existence is not revealed).
+- 404:    another mentor's claim, receipt or PDF (its existence is not revealed), and for an auditor
+          a claim that is not approved or paid, and its receipts (the variants on the open claim).
 
 A route added without a line here fails the test, and so does a line for a route that is gone.
 """
@@ -41,6 +42,7 @@ class Access:
     anonymous: str | None = None  # what a signed-out visitor gets, when not the usual sign-in redirect or 401
     query: dict = field(default_factory=dict)
     everyone: str | None = None  # the one answer every role gets
+    open_claim: bool = False  # the URL names the owner's open (submitted) claim and its receipt, not the approved one
 
     def expected(self, role: str) -> str:
         if self.everyone:
@@ -52,7 +54,10 @@ class Access:
         as_role = "mentor" if role == "other_mentor" else role
         if as_role not in self.allowed:
             return "403"
-        return "404" if role == "other_mentor" and self.owned else "ok"
+        if role == "other_mentor" and self.owned:
+            return "404"
+        # Auditors read approved and paid claims only: an open claim is not found for them, on every path.
+        return "404" if role == "auditor" and self.open_claim else "ok"
 
 
 def page(*allowed: str, owned: bool = False, **kw) -> Access:
@@ -161,6 +166,14 @@ EXPECTED: dict[tuple[str, str], Access] = {
 #: Extra cases of one endpoint: the live preview of a claim being edited names the claim in ?claim=.
 VARIANTS: dict[tuple[str, str], list[Access]] = {
     ("mentor.preview", "POST"): [page("mentor", owned=True, query={"claim": "claim"})],
+    # The API's preview of a claim being edited names it in ?claim= too (issue 17: another's answered 200).
+    ("api.preview", "POST"): [api("mentor", owned=True, query={"claim": "claim"})],
+    # The owner's open claim: the same people as ever, except auditors (issue 17, defect 9).
+    ("api.claim", "GET"): [api(*READERS, owned=True, open_claim=True)],
+    ("api.summary_pdf", "GET"): [api(*READERS, owned=True, open_claim=True)],
+    ("audit.show", "GET"): [page("auditor", open_claim=True)],
+    ("files.preview", "GET"): [page(*READERS, owned=True, open_claim=True)],
+    ("files.receipt", "GET"): [page(*READERS, owned=True, open_claim=True)],
 }
 #: Signing out: every signed-in role is sent to the sign-in page too, and is signed out.
 LOGOUT = ("auth.logout", "POST")
@@ -180,11 +193,11 @@ def test_every_route_is_in_the_matrix(app):
     assert sorted(set(EXPECTED) - mapped) == [], "these routes are gone: remove them from EXPECTED"
 
 
-def _values(world: World, rule: Rule) -> list[dict]:
+def _values(world: World, rule: Rule, open_claim: bool = False) -> list[dict]:
     """URL values for the rule from the world's real objects; one dict per case (review.act: one per action)."""
     known = {
-        "claim_id": [world.claim.id],
-        "receipt_id": [world.receipt.id],
+        "claim_id": [world.open_claim.id if open_claim else world.claim.id],
+        "receipt_id": [world.open_receipt.id if open_claim else world.receipt.id],
         "batch_id": [world.batch.id],
         "user_id": [world.users["other_mentor"].id],
         "filename": ["css/app.css"],
@@ -207,7 +220,7 @@ def _cases(app, world: World) -> list[tuple[str, str, dict, Access]]:
     cases = []
     for (endpoint, method), rule in sorted(routes(app).items(), key=lambda item: item[0] == LOGOUT):
         for access in [EXPECTED[(endpoint, method)], *VARIANTS.get((endpoint, method), [])]:
-            for values in _values(world, rule):
+            for values in _values(world, rule, access.open_claim):
                 query = {k: (world.claim.id if v == "claim" else v) for k, v in access.query.items()}
                 cases.append((endpoint, method, {**values, **query}, access))
     return cases

@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from expenses import audit, storage
+from expenses import audit, create_app, storage
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, ClaimDocument, Receipt
+from expenses.security import HEADERS
 from tests.factories import PDF_BYTES, car_body, csrf_token, make_claim, make_token, make_user, sign_in
 from tests.security.conftest import FIGURES
 
@@ -33,22 +34,23 @@ def _state() -> tuple:
 
 
 class DatabaseFault:
-    """Makes the k-th SQL statement of a request fail as if the server had gone away."""
+    """Makes the k-th SQL statement of a request fail as if the server had gone away (and, `lasting`,
+    every statement after it too: the server stays away for the rest of the request)."""
 
     def __init__(self, engine):
-        self.engine, self.at, self.seen, self.fired = engine, None, 0, False
+        self.engine, self.at, self.seen, self.fired, self.lasting = engine, None, 0, False, False
         event.listen(engine, "before_cursor_execute", self._before)
 
     def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
         if self.at is None:
             return
         self.seen += 1
-        if self.seen == self.at:
+        if self.seen == self.at or (self.lasting and self.seen > self.at):
             self.fired = True
             raise OperationalError(statement, parameters, ConnectionError("server closed the connection unexpectedly"))
 
-    def arm(self, at: int) -> None:
-        self.at, self.seen, self.fired = at, 0, False
+    def arm(self, at: int, lasting: bool = False) -> None:
+        self.at, self.seen, self.fired, self.lasting = at, 0, False, lasting
 
     def disarm(self) -> None:
         self.at = None
@@ -152,6 +154,62 @@ def test_database_error_page_is_clear(app, client, fault, people):
     assert answer.status_code == 503 and answer.mimetype == "text/html"
     page = answer.get_data(as_text=True)
     assert UNAVAILABLE in page and "Your data was not changed." in page and "<h1>" in page
+
+
+#: A signed-in page of each role, as the issue's probe found them: every one a bare 500 when the database
+#: was gone, because the 503 page asked the database for the user again (its language, its name in the menu).
+SIGNED_IN_PAGES = {"mentor": "/claims/", "finance": "/finance/", "auditor": "/audit/", "admin": "/admin/"}
+
+
+def _clear_503(answer) -> None:
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 503, page[:300]
+    assert UNAVAILABLE in page and "<h1>" in page
+    for name, value in HEADERS.items():
+        assert answer.headers.get(name) == value, name
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("role", sorted(SIGNED_IN_PAGES))
+def test_database_gone_for_the_rest_of_a_signed_in_request(app, client, fault, role):
+    """Issue 17, defect 7: from the request's k-th statement on, nothing reaches the database."""
+    sign_in(client, make_user(role))
+    at = 1
+    while True:
+        fault.arm(at, lasting=True)
+        answer = client.get(SIGNED_IN_PAGES[role])
+        fired = fault.fired
+        fault.disarm()
+        if not fired:
+            assert answer.status_code == 200
+            break
+        _clear_503(answer)
+        at += 1
+    FIGURES["faults: database gone from statement k on (signed-in pages)"] += at - 1
+    assert at > 1
+
+
+def test_unreachable_database_gives_the_503_page_and_answer(app, client, tmp_path):
+    """The service started against a database that does not answer: signed-in pages and the API say 503."""
+    mentor = make_user("mentor")
+    token = make_token(mentor)
+    sign_in(client, mentor)
+    cookie = client.get_cookie("session")
+    unreachable = (
+        "sqlite:////nonexistent/directory/claims.sqlite3"
+        if db.engine.dialect.name == "sqlite"
+        else "postgresql+psycopg://postgres@127.0.0.1:1/claims?connect_timeout=2"
+    )
+    down = create_app({**app.config, "DATABASE_URL": unreachable, "SQLALCHEMY_DATABASE_URI": unreachable})
+    browser = down.test_client()
+    browser.set_cookie("session", cookie.value)
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    _clear_503(browser.get("/claims/"))
+    _clear_503(browser.get("/"))
+    api = browser.get("/api/v1/claims", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 503 and api.json["error"].startswith(UNAVAILABLE)
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+    FIGURES["faults: database unreachable (pages and API)"] += 3
 
 
 # --- the file store -----------------------------------------------------------------------------

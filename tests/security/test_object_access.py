@@ -149,6 +149,54 @@ def test_lists_show_only_the_mentors_own_claims(app, scene):
         assert claim.reference not in page and claim.mentor.name not in page
 
 
+def _auditor_routes(app) -> list[tuple[str, str, bool]]:
+    """(endpoint, method, is_api) of every route an auditor may use on one claim."""
+    return sorted(
+        (endpoint, method, EXPECTED[(endpoint, method)].api)
+        for (endpoint, method), rule in routes(app).items()
+        if "claim_id" in rule.arguments and "auditor" in EXPECTED[(endpoint, method)].allowed
+    )
+
+
+def test_auditors_read_approved_and_paid_claims_only_on_every_path(app, scene):
+    """Issue 17, defect 9: the audit page hid a draft, but the API showed it whole, listed it, and its
+    receipts opened. Every claim route, the lists and the receipt files now keep to approved and paid."""
+    auditor = make_user("auditor")
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(client, auditor)
+    headers = {"Authorization": f"Bearer {make_token(auditor)}"}
+    cases = _auditor_routes(app)
+    assert len(cases) >= 4, cases  # the audit page and the PDF; the API's claim and PDF
+    tried = 0
+    for claim in scene["claims"] + [scene["own_claim"]]:
+        audited = claim.status in ("approved", "paid")
+        with app.test_request_context():
+            urls = [(url_for(endpoint, claim_id=claim.id), is_api) for endpoint, _m, is_api in cases]
+        for url, is_api in urls:
+            answer = client.get(url, headers=headers if is_api else {})
+            assert (answer.status_code == 200) == audited and (answer.status_code == 404) != audited, (
+                f"{claim.status}: GET {url}: {answer.status_code}"
+            )
+            if not audited:
+                assert claim.reference not in answer.get_data(as_text=True)
+            answer.close()
+            tried += 1
+        for receipt_id in (e.get("receipt") for e in claim.body["expenses"]):
+            for url in (f"/receipts/{receipt_id}", f"/receipts/{receipt_id}/preview.png"):
+                with client.get(url) as answer:
+                    # A placeholder PDF has no preview picture (404 for anyone): only the file itself must open.
+                    assert answer.status_code == 404 or audited, f"{claim.status}: GET {url}: {answer.status_code}"
+                    assert answer.status_code == 200 or not audited or url.endswith(".png"), url
+                tried += 1
+    listed = client.get("/api/v1/claims", headers=headers).json
+    assert sorted(c["status"] for c in listed) == ["approved", "paid"]
+    for status in ("draft", "submitted", "checked", "returned", "rejected"):
+        assert client.get(f"/api/v1/claims?status={status}", headers=headers).json == []
+        tried += 1
+    FIGURES["object access: open claims, their receipts and lists tried as an auditor"] += tried
+
+
 def test_mentor_cannot_reach_payment_batches(app, scene):
     """Payment files name every paid mentor and their IBAN: finance only; an unknown batch is 404 for finance too."""
     for batch_id in (1, 2, MAX_ID):
@@ -176,3 +224,22 @@ def test_any_claim_id_in_a_url_is_an_answer_never_an_error(app, scene):
 
     probe()
     FIGURES["object access: random claim ids tried"] += sent
+
+
+def test_ids_past_the_databases_range_are_not_found_for_every_method(app, scene):
+    """`PUT /api/v1/claims/<huge id>` answered 405 (its rule came after GET's); every id route and method: 404."""
+    headers = {"Authorization": f"Bearer {scene['token']}"}
+    sent = 0
+    for (endpoint, method), rule in sorted(routes(app).items()):
+        ids = [name for name in rule.arguments if name.endswith("_id") and name != "receipt_id"]
+        if not ids:
+            continue
+        for huge in (MAX_ID + 1, 10**12, 10**40):
+            with app.test_request_context():
+                values = {name: "check" if name == "action" else 7654321 for name in rule.arguments}
+                url = url_for(endpoint, **values).replace("7654321", str(huge))
+            answer = scene["client"].open(url, method=method, headers=headers, data={"csrf_token": scene["csrf"]})
+            assert answer.status_code == 404, f"{method} {url}: {answer.status_code}"
+            sent += 1
+    FIGURES["object access: ids past the database's range tried"] += sent
+    assert sent >= 30

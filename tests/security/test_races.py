@@ -10,11 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from expenses import audit
+from expenses import audit, payments, workflow
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim, Payment
+from expenses.models import AuditEvent, Claim, Payment, PaymentBatch
 from tests.conftest import TEST_DATABASE_URL
-from tests.factories import car_body, make_claim, make_token, make_user
+from tests.factories import car_body, csrf_token, make_claim, make_token, make_user, new_client, sign_in
 from tests.security.conftest import FIGURES
 
 pytestmark = [
@@ -133,3 +133,78 @@ def test_submit_and_edit_at_once(app, monkeypatch):
         assert stored.status == "draft" and stored.body["trip"]["start_place"] == "Changed while submitting"
     FIGURES["races (PostgreSQL): lost updates"] += _lost(1, claim.id, 1)
     assert _lost(1, claim.id, 1) == 0
+
+
+def _race_forms(monkeypatch, hold: tuple[object, str], posts: list[tuple[FlaskClient, str, dict]]) -> list[int]:
+    """Post the forms from one thread each (signed-in browsers), each held at its first call of `hold`
+    until all have got that far: past every check, before anything is written."""
+    barrier = threading.Barrier(len(posts), timeout=10)
+    target, name = hold
+    original = getattr(target, name)
+    seen = threading.local()
+
+    def held(*args, **kwargs):
+        if not getattr(seen, "once", False):
+            seen.once = True
+            barrier.wait()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, held)
+    # Each form's CSRF token is read before the race, so the threads only post.
+    forms = [(client, path, {"csrf_token": csrf_token(client, "/password"), **data}) for client, path, data in posts]
+    statuses: list[int | None] = [None] * len(posts)
+
+    def send(i: int, client: FlaskClient, path: str, data: dict) -> None:
+        statuses[i] = client.post(path, data=data).status_code  # its own app context and session per request
+
+    threads = [threading.Thread(target=send, args=(i, *f)) for i, f in enumerate(forms)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    monkeypatch.setattr(target, name, original)
+    assert not any(t.is_alive() for t in threads), "a request hung"
+    FIGURES["races (PostgreSQL): conflicting actions sent at once"] += len(posts)
+    return statuses
+
+
+def _officers(app: Flask, n: int) -> list[FlaskClient]:
+    clients = []
+    for _ in range(n):
+        client = new_client(app)
+        assert sign_in(client, make_user("finance")).status_code == 302
+        clients.append(client)
+    return clients
+
+
+def _approved_with_iban() -> Claim:
+    mentor = make_user("mentor")
+    payments.set_iban(mentor, "FI21 1234 5600 0007 85")
+    return make_claim(mentor, "approved")
+
+
+def test_two_officers_making_a_payment_file_of_one_claim_at_once(app, monkeypatch):
+    """Issue 17, defect 5: the second file got a 500 (StaleDataError); it is the 409 of any conflict."""
+    claim = _approved_with_iban()
+    posts = [(c, "/finance/payments/", {"claim": [str(claim.id)]}) for c in _officers(app, 2)]
+    statuses = _race_forms(monkeypatch, (payments, "_payable"), posts)
+    assert sorted(statuses) == [302, 409]
+    db.session.expire_all()
+    assert PaymentBatch.query.count() == 1
+    assert db.session.get(Claim, claim.id).payment_batch_id == PaymentBatch.query.one().id
+
+
+def test_two_officers_marking_one_file_paid_at_once_pay_each_claim_once(app, monkeypatch):
+    claims = [_approved_with_iban(), _approved_with_iban()]
+    batch = payments.export_batch([c.id for c in claims], make_user("finance"))
+    path = f"/finance/payments/{batch.id}"
+    posts = [(c, path, {"reference": f"BANK-{n}"}) for n, c in enumerate(_officers(app, 2))]
+    statuses = _race_forms(monkeypatch, (workflow, "pay"), posts)
+    assert sorted(statuses) == [302, 409]
+    db.session.expire_all()
+    winner = f"BANK-{statuses.index(302)}"
+    assert Payment.query.count() == 2 and {p.reference for p in Payment.query} == {winner}
+    assert db.session.get(PaymentBatch, batch.id).paid_reference == winner
+    for claim in claims:
+        FIGURES["races (PostgreSQL): lost updates"] += _lost(1, claim.id, 4)
+        assert _events(claim.id) == ["create", "submit", "check", "approve", "pay"]

@@ -8,7 +8,8 @@ import sepaxml
 import xmlschema
 
 from expenses import payments, workflow
-from expenses.models import Claim
+from expenses.extensions import db
+from expenses.models import Claim, Payment, PaymentBatch, User
 from tests.factories import car_body, make_claim, make_user
 
 SCHEMA = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"
@@ -72,3 +73,47 @@ def test_only_finance_exports(app):
     claim = _approved_with_iban("FI4950009420028730")
     with pytest.raises(workflow.Forbidden):
         payments.export_batch([claim.id], make_user("auditor"))
+
+
+def _officer_who_was_a_mentor() -> tuple[User, Claim]:
+    """Issue 17, defect 8: a mentor's claim approved, then an admin makes the mentor a finance officer."""
+    officer = make_user("mentor")
+    claim = _approved_with_iban_of(officer)
+    officer.role = "finance"
+    db.session.commit()
+    return officer, claim
+
+
+def _approved_with_iban_of(mentor: User) -> Claim:
+    payments.set_iban(mentor, "FI2112345600000785")
+    return make_claim(mentor, "approved", body=car_body("2024-04-23"))
+
+
+def test_an_officer_cannot_put_their_own_claim_in_a_payment_file(app):
+    officer, own = _officer_who_was_a_mentor()
+    other = _approved_with_iban("FI4950009420028730")
+    with pytest.raises(workflow.Forbidden) as refused:
+        payments.export_batch([other.id, own.id], officer)
+    assert own.reference in refused.value.message  # which claim, so the officer knows what to leave out
+    assert PaymentBatch.query.count() == 0 and other.payment_batch_id is None and own.payment_batch_id is None
+
+
+def test_marking_a_file_paid_is_all_or_nothing(app):
+    """Another officer's file holds the officer's own claim: their marking it paid pays nothing at all."""
+    officer, own = _officer_who_was_a_mentor()
+    other = _approved_with_iban("FI4950009420028730")
+    batch = payments.export_batch([other.id, own.id], make_user("finance"))
+    with pytest.raises(workflow.Forbidden):
+        payments.mark_batch_paid(batch.id, officer, "BANK-REF-9")
+    db.session.expire_all()
+    assert [c.status for c in batch.claims] == ["approved", "approved"]
+    assert Payment.query.count() == 0 and batch.paid_reference is None and batch.paid_at is None
+
+
+def test_a_paid_file_cannot_be_marked_paid_again(app):
+    officer = make_user("finance")
+    batch = payments.export_batch([_approved_with_iban("FI4950009420028730").id], officer)
+    payments.mark_batch_paid(batch.id, officer, "BANK-1")
+    with pytest.raises(workflow.WrongState):
+        payments.mark_batch_paid(batch.id, officer, "BANK-2")
+    assert batch.paid_reference == "BANK-1"

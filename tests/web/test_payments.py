@@ -3,6 +3,7 @@
 import re
 
 from expenses import payments
+from expenses.extensions import db
 from expenses.models import PaymentBatch
 from tests.factories import car_body, make_claim, make_user, post_form, sign_in
 
@@ -89,3 +90,18 @@ def test_the_waiting_claims_are_found_by_mentor_and_session(client):
     assert kickoff.reference in html and closing.reference not in html
     html = client.get("/finance/payments/?q=nobody").get_data(as_text=True)
     assert "No approved claims waiting for a payment file match the search." in html
+
+
+def test_an_officers_own_claim_is_offered_to_other_officers_only(client):
+    officer = make_user("mentor")
+    payments.set_iban(officer, "FI4950009420028730")
+    own = make_claim(officer, "approved")
+    officer.role = "finance"  # an admin changed the role after the claim was approved
+    db.session.commit()
+    sign_in(client, officer)
+    page = client.get("/finance/payments/").get_data(as_text=True)
+    assert f'id="claim-{own.id}" disabled aria-describedby="own-{own.id}"' in page
+    assert "Your own claim: another officer pays it." in page
+    answer = post_form(client, "/finance/payments/", {"claim": [str(own.id)]})
+    assert answer.status_code == 403 and "is your own claim" in answer.get_data(as_text=True)
+    assert PaymentBatch.query.count() == 0
