@@ -72,6 +72,9 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("sign in", "/login"),
             Visit("a page that needs sign-in: to sign in", "/claims/"),
             Visit("sign in refused", act=_refuse_sign_in),
+            Visit("forgot password", "/password/forgot"),
+            Visit("forgot password, no address", act=_ask_reset_without_address),
+            Visit("a password link that is not valid", "/password/reset/not-a-link", 400),
         ]
     if role == "mentor":
         return [
@@ -85,6 +88,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("someone else's claim: not found", f"/claims/{c['submitted']}", 404),
             details,
             Visit("change password", "/password"),
+            Visit("an API token made, shown once", act=_make_token),
             Visit("password change refused", act=_refuse_password),
         ]
     if role == "mentor_with_form":
@@ -118,6 +122,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("check a PDF", "/verify"),
             Visit("check a PDF without a file", act=_verify_nothing),
             details,
+            Visit("two-factor sign-in: set up with a QR code", "/account/two-factor"),
         ]
     if role == "auditor":
         return [
@@ -146,6 +151,18 @@ def visits(role: str, w: dict) -> list[Visit]:
             details,
         ]
     raise AssertionError(role)
+
+
+def _ask_reset_without_address(page) -> None:
+    page.click("main form button[type=submit]")
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def _make_token(page) -> None:
+    page.goto("/account/")
+    page.fill("input[name=name]", "script")
+    page.click("form[action$='/account/tokens'] button[type=submit]")
+    expect(page.locator("#new-token")).to_be_visible()
 
 
 def _refuse_sign_in(page) -> None:
