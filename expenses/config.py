@@ -170,8 +170,6 @@ def refuse_unshared_limits(app: Flask, workers: int) -> None:
     Only the server knows how many worker processes it starts (gunicorn.conf.py asks this before the
     first one): with memory:// every worker keeps its own counters, so N workers allow N times the limits.
     """
-    if "RATELIMIT_STORAGE_URI" not in app.config:
-        return  # not this service: the benchmarks' hello-world app is served with the same gunicorn.conf.py
     shared = not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
     if workers > 1 and is_production(app) and app.config["RATELIMIT_ENABLED"] and not shared:
         raise ConfigError(
