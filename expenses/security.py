@@ -1,10 +1,13 @@
 """Sign-in sessions (Flask-Login), sign-in rate limits (Flask-Limiter) and the security headers of every response."""
 
 import re
+import time
 
-from flask import Flask, Request, Response, current_app, request, session
+from flask import Flask, Request, Response, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -139,12 +142,53 @@ def reset_account_key() -> str:
     return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
+def no_reset_address() -> bool:
+    return not (request.form.get("email") or "").strip()
+
+
 def reset_address_limit() -> str:
     return current_app.config["RESET_LIMIT_PER_ADDRESS"]
 
 
 def reset_account_limit() -> str:
     return current_app.config["RESET_LIMIT_PER_ACCOUNT"]
+
+
+#: The session key of the last request's time (seconds): a session unused for too long ends.
+LAST_SEEN = "seen"
+#: Roles whose sessions end sooner: they decide about money or personal data.
+OFFICERS = ("finance", "auditor", "admin")
+
+
+def idle_limit(role: str) -> int:
+    """Seconds a session of this role may go unused (EXPENSES_IDLE_MINUTES_OFFICERS / _MENTORS)."""
+    key = "IDLE_MINUTES_OFFICERS" if role in OFFICERS else "IDLE_MINUTES_MENTORS"
+    return int(current_app.config[key]) * 60
+
+
+def clock() -> int:
+    """Now, in whole seconds (a function of its own so that tests can move it on)."""
+    return int(time.time())
+
+
+def expire_idle() -> Response | None:
+    """End a session unused longer than its role's idle time; otherwise note this request's time."""
+    if is_api_call(request) or request.endpoint == "static" or not current_user.is_authenticated:
+        return None
+    now = clock()
+    seen = session.get(LAST_SEEN)
+    if isinstance(seen, int) and now - seen > idle_limit(current_user.role):
+        logout_user()
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("You were signed out because the session was not used for a while. Sign in again."), "info")
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    if not isinstance(seen, int) or now - seen >= 60:
+        # Once a minute at most: a new cookie on every answer would cost every request for nothing.
+        session[LAST_SEEN] = now
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -166,4 +210,5 @@ def init_app(app: Flask) -> None:
     everywhere = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in everywhere:
         everywhere.remove(limiter._check_request_limit)
+    app.before_request(expire_idle)
     app.after_request(_headers)

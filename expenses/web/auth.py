@@ -20,6 +20,7 @@ from expenses.security import (
     code_account_key,
     login_account_key,
     login_failed,
+    no_reset_address,
     reset_account_key,
     reset_account_limit,
     reset_address_limit,
@@ -221,7 +222,8 @@ def password():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 # Every request counts per address; per e-mail address, however many addresses ask for it.
 @limiter.limit(reset_address_limit, methods=["POST"])
-@limiter.limit(reset_account_limit, methods=["POST"], key_func=reset_account_key)
+# (A form without an address asks for no account's link: it counts per address only.)
+@limiter.limit(reset_account_limit, methods=["POST"], key_func=reset_account_key, exempt_when=no_reset_address)
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():

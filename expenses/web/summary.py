@@ -40,8 +40,8 @@ class RoundForm(CheckedForm):
 
 
 #: The chart's geometry, in its own units (the SVG scales to the page's width).
-CHART_WIDTH = 440
-BAR_SPACE = 320  # the longest bar; the rest of the width is for its figure
+CHART_WIDTH = 360
+BAR_SPACE = 250  # the longest bar; the rest of the width is for its figure
 ROW = 46  # a label above each bar, then the bar
 
 

@@ -72,6 +72,9 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("sign in", "/login"),
             Visit("a page that needs sign-in: to sign in", "/claims/"),
             Visit("sign in refused", act=_refuse_sign_in),
+            Visit("forgot password", "/password/forgot"),
+            Visit("forgot password, no address", act=_ask_reset_without_address),
+            Visit("a password link that is not valid", "/password/reset/not-a-link", 400),
         ]
     if role == "mentor":
         return [
@@ -85,6 +88,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("someone else's claim: not found", f"/claims/{c['submitted']}", 404),
             details,
             Visit("change password", "/password"),
+            Visit("an API token made, shown once", act=_make_token),
             Visit("password change refused", act=_refuse_password),
         ]
     if role == "mentor_with_form":
@@ -103,6 +107,9 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("queue to approve (the badge on claims I checked)", "/finance/?queue=to-approve"),
             Visit("queue to pay", "/finance/?queue=to-pay"),
             Visit("recently handled", "/finance/handled"),
+            Visit("recently handled, searched", "/finance/handled?q=mentori&status=paid"),
+            Visit("queue searched: nothing found", "/finance/?queue=to-check&q=nobody"),
+            Visit("queue search with mistakes", "/finance/?session=1999-01-01"),
             Visit("submitted claim", f"/finance/claims/{c['submitted']}"),
             Visit("return without a reason", act=_return_without_reason),
             Visit("checked by me: approve refused", f"/finance/claims/{c['checked_by_me']}"),
@@ -115,6 +122,7 @@ def visits(role: str, w: dict) -> list[Visit]:
             Visit("check a PDF", "/verify"),
             Visit("check a PDF without a file", act=_verify_nothing),
             details,
+            Visit("two-factor sign-in: set up with a QR code", "/account/two-factor"),
         ]
     if role == "auditor":
         return [
@@ -143,6 +151,18 @@ def visits(role: str, w: dict) -> list[Visit]:
             details,
         ]
     raise AssertionError(role)
+
+
+def _ask_reset_without_address(page) -> None:
+    page.click("main form button[type=submit]")
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def _make_token(page) -> None:
+    page.goto("/account/")
+    page.fill("input[name=name]", "script")
+    page.click("form[action$='/account/tokens'] button[type=submit]")
+    expect(page.locator("#new-token")).to_be_visible()
 
 
 def _refuse_sign_in(page) -> None:
