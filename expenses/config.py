@@ -2,8 +2,10 @@
 
 import logging
 import os
+import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NoReturn
 
 from flask import Flask
 
@@ -162,6 +164,16 @@ def _normalise(app: Flask) -> None:
 
 def is_production(app: Flask) -> bool:
     return app.config["ENV_NAME"] == "production" and not app.testing
+
+
+#: Gunicorn stops (instead of restarting the worker forever) when a worker exits with this code.
+BOOT_ERROR = 3
+
+
+def refuse_to_start(error: ConfigError) -> NoReturn:
+    """One plain line instead of a traceback, whether started by `flask` or by gunicorn."""
+    print(f"Cannot start the travel-claim service: {error}", file=sys.stderr)
+    raise SystemExit(BOOT_ERROR) from None
 
 
 def refuse_unshared_limits(app: Flask, workers: int) -> None:
