@@ -231,7 +231,8 @@ def test_ids_past_the_databases_range_are_not_found_for_every_method(app, scene)
     headers = {"Authorization": f"Bearer {scene['token']}"}
     sent = 0
     for (endpoint, method), rule in sorted(routes(app).items()):
-        ids = [name for name in rule.arguments if name.endswith("_id") and name != "receipt_id"]
+        # Integer ids only: a round's id is a name, which the admin's access rule answers before any lookup.
+        ids = [name for name in rule.arguments if f"<int:{name}>" in rule.rule and name != "receipt_id"]
         if not ids:
             continue
         for huge in (MAX_ID + 1, 10**12, 10**40):
