@@ -62,7 +62,7 @@ def test_submit_refusal_speaks_the_mentors_language(app):
     client = new_client(app, language="sv")
     sign_in(client, mentor)
     app.config["WTF_CSRF_ENABLED"] = False
-    response = client.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version)})
+    response = client.post(f"/claims/{claim.id}/submit", data={"version": str(claim.version), "declaration": "y"})
     assert response.status_code == 409
     refusal = re.search(r'<div class="error-summary".*?</div>', response.get_data(as_text=True), re.S)
     assert refusal and "Bifoga kvittot för denna kostnad." in refusal[0]
