@@ -9,4 +9,4 @@ bp = Blueprint("api", __name__, url_prefix=f"{API_PREFIX}v1")
 # Only Bearer tokens sign API requests, never the session cookie, so there is no cross-site form to guard.
 csrf.exempt(bp)
 
-from expenses.api import auth, routes  # noqa: E402,F401 - both attach themselves to bp
+from expenses.api import auth, rounds, routes  # noqa: E402,F401 - each attaches itself to bp

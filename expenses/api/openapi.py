@@ -391,6 +391,100 @@ SCHEMAS["Verification"] = {
     },
 }
 
+#: A name or title by language (expenses.web.rounds' forms: at most 200 characters, one line, Finnish required).
+_LINE = {"type": "string", "maxLength": 200, "pattern": f"^[^{_ONE_LINE}]*$"}
+_SAID_LINE = {**_LINE, "minLength": 1, "pattern": f"^[^{_ONE_LINE}]*[^\\s{_ONE_LINE}][^{_ONE_LINE}]*$"}
+_CLOCK = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$", "example": "13:00"}
+
+
+def _by_language(required: bool) -> dict:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["fi"] if required else [],
+        "properties": {"fi": _SAID_LINE if required else _LINE, "sv": _LINE, "en": _LINE},
+        "description": "by language: fi, sv, en",
+    }
+
+
+ROUND_VERSION = {"type": "integer", "minimum": 0, "description": "optional; the round's revision, as in If-Match"}
+SCHEMAS["RoundSession"] = {
+    "type": "object",
+    "required": ["id", "date", "start", "end", "mode", "reimbursed", "place", "title", "claims"],
+    "properties": {
+        "id": {"type": "string", "example": "2026-11-20", "description": "its date, or the date and a number"},
+        "date": DAY,
+        "start": _CLOCK,
+        "end": _CLOCK,
+        "mode": {"type": "string", "enum": ["in_person", "remote"]},
+        "reimbursed": {"type": "boolean"},
+        "place": {"type": "string"},
+        "title": {"type": "object", "additionalProperties": {"type": "string"}},
+        "claim_deadline": {**DAY, "description": "its own deadline, when it has one"},
+        "cancelled": {"type": "boolean"},
+        "claims": {"type": "integer", "description": "how many claims name it: with any, it cannot be deleted"},
+    },
+}
+SCHEMAS["Round"] = {
+    "type": "object",
+    "description": "A programme round as `flask programmes export` writes it, with its revision (the ETag).",
+    "required": ["id", "timezone", "starts", "ends", "claim_deadline_months", "name", "sessions", "revision"],
+    "properties": {
+        "id": {"type": "string", "example": "hankinta-suomi-2026-2027"},
+        "timezone": {"type": "string", "example": "Europe/Helsinki"},
+        "starts": DAY,
+        "ends": DAY,
+        "claim_deadline_months": {"type": "integer"},
+        "name": {"type": "object", "additionalProperties": {"type": "string"}},
+        "sessions": {"type": "array", "items": "RoundSession"},
+        "independent_meetings": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "from": DAY,
+                    "to": DAY,
+                    "title": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        },
+        "revision": {"type": "integer"},
+    },
+}
+SCHEMAS["RoundBody"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "name", "starts", "ends", "claim_deadline_months"],
+    "description": "A new round without sessions; it may not end before it starts.",
+    "properties": {
+        "id": {"type": "string", "maxLength": 100, "pattern": "^[a-z0-9][a-z0-9-]*$", "description": "kept for good"},
+        "name": _by_language(True),
+        "starts": DAY,
+        "ends": DAY,
+        "claim_deadline_months": {"type": "integer", "minimum": 1, "maximum": 24},
+        "version": ROUND_VERSION,
+    },
+}
+SCHEMAS["RoundSessionBody"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["date", "start", "end", "place", "mode", "title"],
+    "description": "A session: it ends after it starts, and its own claim deadline is not before it. A new date "
+    "gives it a new id, which only a session without claims may get.",
+    "properties": {
+        "date": DAY,
+        "start": _CLOCK,
+        "end": _CLOCK,
+        "place": _SAID_LINE,
+        "mode": {"type": "string", "enum": ["in_person", "remote"]},
+        "reimbursed": {"type": "boolean", "default": True, "description": "a remote session is never reimbursed"},
+        "title": _by_language(True),
+        "claim_deadline": {**DAY, "description": "optional; without it the round's rule"},
+        "version": ROUND_VERSION,
+    },
+}
+SCHEMAS["RoundAction"] = {"type": "object", "additionalProperties": False, "properties": {"version": ROUND_VERSION}}
+
 
 def _error(description: str, schema: str = "Error") -> dict:
     return {"description": description, "content": {JSON: {"schema": schema}}}
@@ -420,6 +514,17 @@ PARAMETERS = {
             "schema": {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]{1,10}"?)$'},
             "required": False,
             "description": "the claim's version (its ETag); when it is stale the answer is 409 changed",
+        },
+    ),
+    "round_id": ("path", {"schema": {"type": "string"}, "description": "the round's id"}),
+    "session_id": ("path", {"schema": {"type": "string"}, "description": "the session's id"}),
+    "Round-If-Match": (
+        "header",
+        {
+            "name": "If-Match",
+            "schema": {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]{1,10}"?)$'},
+            "required": False,
+            "description": "the round's revision (its ETag); when it is stale the answer is 409 changed",
         },
     ),
     "Accept-Language": (
@@ -641,6 +746,89 @@ PATHS: dict[str, dict] = {
         )
     },
 }
+
+ADMIN = "admin"
+ON_ROUND = {**AUTH, "404": _error("No such round, or no such session in it."), "422": "Invalid"}
+REFUSED = _error(
+    "Refused by the round's rules (refused: a session with claims cannot be deleted, a decided claim's session "
+    "keeps its time, mode and reimbursement; an id already taken), or changed since the revision given (changed)."
+)
+
+
+def _round_answer(description: str, status: str = "200") -> dict:
+    headers = {"ETag": {"schema": {"type": "string"}}}
+    if status == "201":
+        headers["Location"] = {"schema": {"type": "string"}}
+    return {status: {**_json("Round", description), "headers": headers}}
+
+
+def _round_change(summary: str, body: str, status: str = "200", required: bool = True) -> dict:
+    return _operation(
+        summary,
+        ADMIN,
+        {**_round_answer("The round after the change.", status), **ON_ROUND, "409": REFUSED},
+        _body(body, required),
+        tags=["rounds"],
+        parameters=["Round-If-Match"],
+    )
+
+
+PATHS.update(
+    {
+        "/rounds": {
+            "get": _operation(
+                "The programme rounds, newest first, each with its sessions and independent-meetings period",
+                ADMIN,
+                {"200": _json({"type": "array", "items": "Round"}, "Every round."), **AUTH},
+                tags=["rounds"],
+            ),
+            "post": _operation(
+                "Create a round (its sessions are added one by one)",
+                ADMIN,
+                {**_round_answer("The new round.", "201"), **AUTH, "409": REFUSED, "422": "Invalid"},
+                _body("RoundBody"),
+                tags=["rounds"],
+            ),
+        },
+        "/rounds/{round_id}": {
+            "parameters": ["round_id"],
+            "get": _operation(
+                "A round with its sessions (each with its count of claims) and independent-meetings period",
+                ADMIN,
+                {**_round_answer("The round."), **AUTH, "404": _error("No such round.")},
+                tags=["rounds"],
+            ),
+        },
+        "/rounds/{round_id}/sessions": {
+            "parameters": ["round_id"],
+            "post": _round_change("Add a session; Location names it", "RoundSessionBody", "201"),
+        },
+        "/rounds/{round_id}/sessions/{session_id}": {
+            "parameters": ["round_id", "session_id"],
+            "get": _operation(
+                "One session of the round",
+                ADMIN,
+                {
+                    "200": {
+                        **_json("RoundSession", "The session."),
+                        "headers": {"ETag": {"schema": {"type": "string"}}},
+                    },
+                    **AUTH,
+                    "404": _error("No such round, or no such session in it."),
+                },
+                tags=["rounds"],
+            ),
+            "put": _round_change("Change a session", "RoundSessionBody"),
+            "delete": _round_change("Delete a session that has no claims", "RoundAction", required=False),
+        },
+        "/rounds/{round_id}/sessions/{session_id}/cancel": {
+            "parameters": ["round_id", "session_id"],
+            "post": _round_change(
+                "Cancel a session: it stays, no longer reimbursed", "RoundAction", required=False
+            ),
+        },
+    }
+)
 
 
 @cache
