@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app, g, has_request_context
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -234,18 +235,27 @@ def save_programme(
     ]
     removed = [sid for sid in existing if sid not in wanted]
     for sid, count in claims_per_session(removed).items():
-        problems.append(_("Session %(id)s has %(n)s claims and cannot be removed; cancel it instead.", id=sid, n=count))
+        problems.append(
+            ngettext(
+                "Session %(id)s has %(num)d claim and cannot be removed; cancel it instead.",
+                "Session %(id)s has %(num)d claims and cannot be removed; cancel it instead.",
+                count,
+                id=sid,
+            )
+        )
     decided = _decided([sid for sid in existing if sid in wanted])
     for sid, count in decided.items():
         row, values = existing[sid], wanted[sid][1]
         touched = [str(what) for k, what in DECIDING_FIELDS.items() if getattr(row, k) != values[k]]
         if touched:
             problems.append(
-                _(
-                    "Session %(id)s has %(n)s decided claims, so its %(what)s cannot change: they were decided "
-                    "on what it says now. Add a new session instead.",
+                ngettext(
+                    "Session %(id)s has %(num)d decided claim, so its %(what)s cannot change: it was decided "
+                    "on what the session says now. Add a new session instead.",
+                    "Session %(id)s has %(num)d decided claims, so its %(what)s cannot change: they were decided "
+                    "on what the session says now. Add a new session instead.",
+                    count,
                     id=sid,
-                    n=count,
                     what=", ".join(touched),
                 )
             )

@@ -22,6 +22,7 @@ from expenses.rounds import current_calendar
 from expenses.security import whole_number
 from expenses.web import claim_form as cf
 from expenses.web.access import role_required
+from expenses.web.claim_pages import session_label
 from rules import Session
 
 bp = Blueprint("mentor", __name__, url_prefix="/claims")
@@ -52,11 +53,6 @@ class SessionChoice:
     choosable: bool
     why_not: str | None = None
     claim: Claim | None = None
-
-
-def _session_title(session_id: str) -> str:
-    session = current_calendar().get(session_id)
-    return session.title_in(language()) if session else session_id
 
 
 def _active_claims() -> dict[str, Claim]:
@@ -272,7 +268,7 @@ def index():
     claims = db.session.scalars(
         select(Claim).where(Claim.mentor_id == current_user.id).order_by(Claim.updated_at.desc(), Claim.id.desc())
     ).all()
-    return render_template("mentor/index.html", claims=claims, session_title=_session_title)
+    return render_template("mentor/index.html", claims=claims, session_label=session_label)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -324,7 +320,7 @@ def _show(
             "mentor/show.html",
             claim=claim,
             decision=localised(claim, language()),
-            session_title=_session_title(claim.session_id),
+            session_label=session_label(claim.session_id),
             receipts=receipts.owned_receipts(claim.mentor, ids),
             problem=problem,
             refused_findings=findings,
@@ -364,7 +360,7 @@ def edit(claim_id: int):
     return render_template(
         "mentor/edit.html",
         claim=claim,
-        session_title=_session_title(claim.session_id),
+        session_label=session_label(claim.session_id),
         **_form_context(form, preview, focus),
     )
 

@@ -82,7 +82,7 @@ def test_a_decided_claims_session_keeps_its_time_and_cannot_be_deleted(api):
     edit = {**SESSION, "date": "2024-04-23", "start": "11:00", "end": "15:00", "place": before["place"]}
     changed = api.put(base, json=edit)
     assert changed.status_code == 409 and changed.json["code"] == "refused"
-    assert "decided claims" in changed.json["error"] and "start time" in changed.json["error"]
+    assert "decided claim" in changed.json["error"] and "start time" in changed.json["error"]
     deleted = api.request("DELETE", base)
     assert deleted.status_code == 409 and "cannot be removed" in deleted.json["error"]
     assert db.session.get(ProgrammeSession, "2024-04-23").start_time.strftime("%H:%M") == before["start"]

@@ -76,7 +76,7 @@ def test_a_session_with_claims_cannot_be_removed(app):
     db.session.commit()
     make_claim(body=car_body(session="2026-11-20"))
     _, problems = save_programme(programme(sessions=NEXT["sessions"][1:]), admin, "next.toml")
-    assert problems == ["Session 2026-11-20 has 1 claims and cannot be removed; cancel it instead."]
+    assert problems == ["Session 2026-11-20 has 1 claim and cannot be removed; cancel it instead."]
 
 
 def test_a_decided_claims_session_keeps_its_time_but_may_change_its_title(app):
@@ -88,8 +88,8 @@ def test_a_decided_claims_session_keeps_its_time_but_may_change_its_title(app):
     moved = replace(shipped, sessions=tuple(later if s.id == session.id else s for s in shipped.sessions))
     _, problems = save_programme(moved, admin, "ours.toml")
     assert problems == [
-        "Session 2024-04-23 has 1 decided claims, so its start time cannot change: they were decided on what it "
-        "says now. Add a new session instead."
+        "Session 2024-04-23 has 1 decided claim, so its start time cannot change: it was decided on what the "
+        "session says now. Add a new session instead."
     ]
     db.session.rollback()
     renamed = replace(session, title={**session.title, "en": "Closing"})

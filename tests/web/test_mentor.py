@@ -113,6 +113,14 @@ def test_list_shows_only_own_claims_with_status_in_words(browser, mentor):
     assert 'href="/claims/new"' in html
 
 
+def test_the_mentors_pages_name_the_session_by_its_date_in_words_not_its_id(browser, mentor):
+    claim = make_claim(mentor, "returned")
+    for path in ("/claims/", f"/claims/{claim.id}", f"/claims/{claim.id}/edit"):
+        html = text(browser.get(path))
+        assert "23 Apr 2024 Closing meeting and reflection" in html, path
+        assert f"{SESSION} ·" not in html, path
+
+
 # --- new claim: the sessions ---------------------------------------------------------------------------------
 
 

@@ -78,7 +78,7 @@ def test_a_decided_claims_session_keeps_its_time_and_cannot_be_deleted(app, clie
     edit = {**SESSION, "date": "2024-04-23", "start": "11:00", "end": "15:00", "title_fi": "Päätöstapaaminen"}
     answer = post_form(client, "/admin/rounds/hankinta-suomi-2023-2024/sessions/2024-04-23", edit)
     assert answer.status_code == 422
-    assert "1 decided claims, so its start time cannot change" in answer.get_data(as_text=True)
+    assert "1 decided claim, so its start time cannot change" in answer.get_data(as_text=True)
     assert current_calendar().get("2024-04-23").start.hour == 10
     deleted = post_form(client, "/admin/rounds/hankinta-suomi-2023-2024/sessions/2024-04-23/delete")
     assert deleted.status_code == 422 and "cannot be removed" in deleted.get_data(as_text=True)
