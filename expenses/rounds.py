@@ -29,6 +29,7 @@ from expenses.models import (
     ProgrammeChange,
     ProgrammeRound,
     ProgrammeSession,
+    RosterEntry,
     User,
     utcnow,
 )
@@ -420,6 +421,13 @@ def set_independent(round_: ProgrammeRound, periods: list[dict[str, Any]], actor
         document["independent_meetings"] = periods
 
     return _changed(round_, edit, actor, "independent_changed")
+
+
+def rounds_not_admitting(user_id: int) -> set[str]:
+    """The rounds whose roster leaves this user out (a round without a roster yet admits every mentor):
+    the preview refuses their sessions with not_on_roster, so the claim form does not offer them."""
+    on_it = select(RosterEntry.programme).where(RosterEntry.user_id == user_id)
+    return set(db.session.scalars(select(RosterEntry.programme).where(RosterEntry.programme.not_in(on_it)).distinct()))
 
 
 def years_without_rates(round_: ProgrammeRound, years: Iterable[int]) -> list[int]:

@@ -18,7 +18,7 @@ from expenses.decisions import computed_total, localised
 from expenses.extensions import db
 from expenses.formatting import language
 from expenses.models import ACTIVE_STATUSES, Claim
-from expenses.rounds import current_calendar
+from expenses.rounds import current_calendar, rounds_not_admitting
 from expenses.security import whole_number
 from expenses.web import claim_form as cf
 from expenses.web.access import role_required
@@ -64,8 +64,11 @@ def _active_claims() -> dict[str, Claim]:
 
 def _session_choices() -> list[SessionChoice]:
     active = _active_claims()
+    closed = rounds_not_admitting(current_user.id)
     choices = []
     for session in current_calendar().sessions.values():
+        if session.programme in closed:
+            continue  # another round's people: only its own roster may claim
         title = session.title_in(language())
         if session.mode == "remote":
             why = _("Not reimbursed: the session is remote, so there is no travel.")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from expenses.extensions import db
-from expenses.models import AuditEvent, Claim, Receipt
+from expenses.models import AuditEvent, Claim, Receipt, RosterEntry
 from tests.factories import (
     CAR_TOTAL,
     PDF_BYTES,
@@ -129,6 +129,17 @@ def test_new_claim_offers_only_reimbursable_sessions_and_explains_the_others(bro
     assert re.findall(r'type="radio" name="session" id="[^"]+" value="([^"]+)"', html) == ["2023-09-22", SESSION]
     assert html.count("the session is remote") == 2  # 2023-09-11 and 2024-01-22
     assert "independent meetings of mentor and actor are not reimbursed" in html
+
+
+def test_new_claim_offers_only_the_rounds_whose_roster_admits_the_mentor(browser, mentor):
+    offered = re.compile(r'type="radio" name="session" id="[^"]+" value="([^"]+)"')
+    other = make_user("mentor")
+    db.session.add(RosterEntry(programme="hankinta-suomi-2023-2024", user_id=other.id, role="mentor"))
+    db.session.commit()
+    assert offered.findall(text(browser.get("/claims/new"))) == []  # a roster without this mentor
+    db.session.add(RosterEntry(programme="hankinta-suomi-2023-2024", user_id=mentor.id, role="mentor"))
+    db.session.commit()
+    assert offered.findall(text(browser.get("/claims/new"))) == ["2023-09-22", SESSION]
 
 
 def test_session_with_an_active_claim_links_to_that_claim(browser, mentor):
