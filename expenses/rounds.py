@@ -330,6 +330,15 @@ def round_values(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def period_values(values: dict[str, Any]) -> dict[str, Any]:
+    """An independent-meetings period's form fields as a programme document's entry."""
+    return {
+        "from": values["starts"],
+        "to": values["ends"],
+        "title": {lang: values[f"title_{lang}"] for lang in LANGUAGES if values.get(f"title_{lang}")},
+    }
+
+
 def create_round(round_id: str, values: dict[str, Any], actor: User) -> list[str]:
     """A new round without sessions yet; the caller commits."""
     if db.session.get(ProgrammeRound, round_id) is not None:

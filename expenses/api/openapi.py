@@ -483,6 +483,20 @@ SCHEMAS["RoundSessionBody"] = {
         "version": ROUND_VERSION,
     },
 }
+SCHEMAS["RoundChangeBody"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "starts", "ends", "claim_deadline_months"],
+    "description": "The round's names, dates and claim deadline rule; it may not end before it starts.",
+    "properties": {k: v for k, v in SCHEMAS["RoundBody"]["properties"].items() if k != "id"},
+}
+SCHEMAS["PeriodBody"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from", "to", "title"],
+    "description": "The independent-meetings period (replacing the round's); it may not end before it starts.",
+    "properties": {"from": DAY, "to": DAY, "title": _by_language(True), "version": ROUND_VERSION},
+}
 SCHEMAS["RoundAction"] = {"type": "object", "additionalProperties": False, "properties": {"version": ROUND_VERSION}}
 
 
@@ -798,6 +812,11 @@ PATHS.update(
                 {**_round_answer("The round."), **AUTH, "404": _error("No such round.")},
                 tags=["rounds"],
             ),
+            "put": _round_change("Change the round's names, dates or claim deadline rule", "RoundChangeBody"),
+        },
+        "/rounds/{round_id}/independent": {
+            "parameters": ["round_id"],
+            "put": _round_change("Set the round's independent-meetings period", "PeriodBody"),
         },
         "/rounds/{round_id}/sessions": {
             "parameters": ["round_id"],
@@ -823,9 +842,7 @@ PATHS.update(
         },
         "/rounds/{round_id}/sessions/{session_id}/cancel": {
             "parameters": ["round_id", "session_id"],
-            "post": _round_change(
-                "Cancel a session: it stays, no longer reimbursed", "RoundAction", required=False
-            ),
+            "post": _round_change("Cancel a session: it stays, no longer reimbursed", "RoundAction", required=False),
         },
     }
 )

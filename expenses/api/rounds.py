@@ -21,13 +21,15 @@ from expenses.api import bp, inputs
 from expenses.api.auth import api_user, roles
 from expenses.extensions import db
 from expenses.models import ProgrammeRound, ProgrammeSession
-from expenses.web.rounds import NewRoundForm, SessionForm
+from expenses.web.rounds import NewRoundForm, PeriodForm, RoundForm, SessionForm
 from expenses.workflow import Invalid, NotFound, Stale, WorkflowError
 from rules.i18n import LANGUAGES
 
 ADMIN_ONLY = _l("Only the admin can manage programme rounds.")
 #: The fields of a body, each with the text fields by language it stands for ("name" → name_fi, name_sv, name_en).
 ROUND_FIELDS = ("id", "name", "starts", "ends", "claim_deadline_months")
+PERIOD_FIELDS = ("starts", "ends", "title")
+PERIOD_NAMES = {"starts": "from", "ends": "to"}
 SESSION_FIELDS = ("date", "start", "end", "place", "mode", "reimbursed", "title", "claim_deadline")
 _BY_LANGUAGE = ("name", "title")
 
@@ -74,16 +76,25 @@ def _form_data(body: dict, fields: tuple[str, ...]) -> tuple[MultiDict, dict[str
     return data, wrong
 
 
-def _checked(form_class: type[FlaskForm], body: dict, fields: tuple[str, ...]) -> FlaskForm:
-    """The page's form filled from the body and validated: every problem with the field it concerns."""
+def _checked(
+    form_class: type[FlaskForm], body: dict, fields: tuple[str, ...], named: dict[str, str] | None = None
+) -> FlaskForm:
+    """The page's form filled from the body and validated: every problem with the field it concerns.
+
+    `named`: the body's name of a form field where they differ (the period's "from" is the form's "starts")."""
+    named = named or {}
+    body = {form_name: body.get(body_name) for form_name, body_name in named.items()} | {
+        k: v for k, v in body.items() if k not in named.values()
+    }
     data, wrong = _form_data(body, fields)
     form = form_class(formdata=data, meta={"csrf": False})
     valid = form.validate()
-    errors = [{"field": field, "message": message} for field, message in wrong.items()]
+    errors = [{"field": named.get(field, field), "message": message} for field, message in wrong.items()]
+    refused = {e["field"] for e in errors}
     for name, messages in form.errors.items():
         # name_fi → name.fi: the field as the body names it; a value of the wrong type has its own message
-        field = name.replace("_", ".", 1) if name.startswith(_BY_LANGUAGE) else name
-        if field not in wrong and field.split(".")[0] not in wrong:
+        field = name.replace("_", ".", 1) if name.startswith(_BY_LANGUAGE) else named.get(name, name)
+        if field not in refused and field.split(".")[0] not in refused:
             errors += [{"field": field, "message": str(message)} for message in messages]
     if errors or not valid:
         raise Invalid(errors[0]["message"], errors=errors)
@@ -161,6 +172,29 @@ def create_round() -> Response:
 @bp.get("/rounds/<round_id>")
 @roles("admin", message=ADMIN_ONLY)
 def get_round(round_id: str) -> Response:
+    return _answer(round_id)
+
+
+@bp.put("/rounds/<round_id>")
+@roles("admin", message=ADMIN_ONLY)
+def update_round(round_id: str) -> Response:
+    round_ = _round(round_id)
+    body = inputs.action_body(*ROUND_FIELDS[1:])
+    _unchanged_since(round_, body)
+    form = _checked(RoundForm, body, ROUND_FIELDS[1:])
+    _commit(rounds.update_round(round_, form.data, api_user()))
+    return _answer(round_id)
+
+
+@bp.put("/rounds/<round_id>/independent")
+@roles("admin", message=ADMIN_ONLY)
+def independent(round_id: str) -> Response:
+    """The round's independent-meetings period, replaced, as the page does."""
+    round_ = _round(round_id)
+    body = inputs.action_body("from", "to", "title")
+    _unchanged_since(round_, body)
+    form = _checked(PeriodForm, body, PERIOD_FIELDS, PERIOD_NAMES)
+    _commit(rounds.set_independent(round_, [rounds.period_values(form.data)], api_user()))
     return _answer(round_id)
 
 

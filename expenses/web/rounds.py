@@ -308,10 +308,5 @@ def independent(round_id: str):
     form = PeriodForm()
     if not form.validate_on_submit():
         return _show(round_, period_form=form, status=422)
-    period = {
-        "from": form.starts.data,
-        "to": form.ends.data,
-        "title": {lang: form[f"title_{lang}"].data for lang in ("fi", "sv", "en") if form[f"title_{lang}"].data},
-    }
-    problems = rounds.set_independent(round_, [period], current_user)
+    problems = rounds.set_independent(round_, [rounds.period_values(form.data)], current_user)
     return _done(round_, problems, _("The independent-meetings period was saved."), period_form=form)

@@ -158,3 +158,20 @@ def test_only_the_admin(api_as, role):
     assert answer.status_code == 403 and "admin" in answer.json["error"]
     assert other.get("/rounds").status_code == 403
     assert other.request("DELETE", f"/rounds/{SHIPPED}/sessions/2023-09-11").status_code == 403
+
+
+def test_the_round_and_its_independent_period_are_changed(api, admin):
+    api.post("/rounds", json=NEW_ROUND)
+    renamed = api.put(f"/rounds/{ROUND}", json={**NEW_ROUND, "id": None, "ends": "2027-06-30"} | {"id": None})
+    assert renamed.status_code == 422  # id is not a field of a change
+    body = {k: v for k, v in NEW_ROUND.items() if k != "id"}
+    changed = api.put(f"/rounds/{ROUND}", json={**body, "ends": "2027-06-30"})
+    assert changed.status_code == 200 and changed.json["ends"] == "2027-06-30"
+    period = {"from": "2026-10-01", "to": "2027-03-31", "title": {"fi": "Itsenäiset tapaamiset"}}
+    bad = api.put(f"/rounds/{ROUND}/independent", json={**period, "to": "2026-09-01"})
+    assert field_names(bad) == ["to"]
+    assert field_names(api.put(f"/rounds/{ROUND}/independent", json={**period, "from": 1})) == ["from"]
+    answer = api.put(f"/rounds/{ROUND}/independent", json=period)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["independent_meetings"] == [{**period, "title": {"fi": "Itsenäiset tapaamiset"}}]
+    assert [a for a, _who in trail(ROUND)][-2:] == ["round_changed", "independent_changed"]
