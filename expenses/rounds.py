@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from expenses.extensions import db
 from expenses.models import (
@@ -435,7 +435,8 @@ def set_independent(round_: ProgrammeRound, periods: list[dict[str, Any]], actor
 def rounds_not_admitting(user_id: int) -> set[str]:
     """The rounds whose roster leaves this user out (a round without a roster yet admits every mentor):
     the preview refuses their sessions with not_on_roster, so the claim form does not offer them."""
-    on_it = select(RosterEntry.programme).where(RosterEntry.user_id == user_id)
+    mine = aliased(RosterEntry)  # its own alias: the same table unaliased would be correlated with the outer query
+    on_it = select(mine.programme).where(mine.user_id == user_id)
     return set(db.session.scalars(select(RosterEntry.programme).where(RosterEntry.programme.not_in(on_it)).distinct()))
 
 
