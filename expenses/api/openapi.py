@@ -16,10 +16,16 @@ JSON = "application/json"
 MONEY = {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$", "example": "89.90"}
 AMOUNT = {
     "type": "string",
-    "pattern": r"^\d{1,7}([.,]\d{1,2})?$",
+    "pattern": r"^(?=.*[1-9])\d{1,7}([.,]\d{1,2})?$",  # above zero
     "example": "89.90",
     "description": "more than 0; a decimal comma (\"89,90\") is read as a point, as in the form",
 }
+# A distance as the engine reads it (rules/claim.py): at most six digits and two decimals, either mark.
+MAX_QUANTITY = 999_999
+QUANTITY = {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"}
+POSITIVE = r"^(?=.*[1-9])\d{1,6}([.,]\d{1,2})?$"  # the same, above zero
+MAX_COUNT = 1000  # passengers, nights: the engine's bound
+
 # What the server checks of every text, said as patterns (expenses/text.py, rules/claim.py): no control
 # characters but line breaks and tabs; a one-line text (a payment reference) not even those; years 1900–2999.
 _CONTROL = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029"
@@ -84,8 +90,8 @@ EXPENSES = {
         "own_car",
         "Own car: kilometres driven, with passengers for the passenger increment.",
         ["km"],
-        km={"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"}]},
-        passengers={"type": "integer", "minimum": 0, "default": 0},
+        km={"oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}, {**QUANTITY, "pattern": POSITIVE}]},
+        passengers={"type": "integer", "minimum": 0, "maximum": MAX_COUNT, "default": 0},
         route=TEXT,
         description=TEXT,
     ),
@@ -103,7 +109,7 @@ EXPENSES = {
         "Hotel, per receipt.",
         ["amount"],
         amount=AMOUNT,
-        nights={"type": "integer", "minimum": 1, "default": 1},
+        nights={"type": "integer", "minimum": 1, "maximum": MAX_COUNT, "default": 1},
         description=TEXT,
         receipt=RECEIPT_ID,
     ),
@@ -143,8 +149,8 @@ SCHEMAS: dict[str, dict] = {
                     "start_place": WRITTEN,
                     "distance_km": {
                         "oneOf": [
-                            {"type": "integer", "minimum": 0},
-                            {"type": "string", "pattern": r"^\d{1,6}([.,]\d{1,2})?$"},
+                            {"type": "integer", "minimum": 0, "maximum": MAX_QUANTITY},
+                            QUANTITY,
                         ],
                         "description": "one-way distance from the start place to the venue; a decimal string may "
                         "have a comma or a point",
