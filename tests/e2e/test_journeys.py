@@ -14,6 +14,7 @@ from expenses import workflow
 from expenses.extensions import db
 from expenses.models import Claim, User
 from tests.e2e.conftest import expect, sign_in
+from tests.e2e.world import programme_mentor
 from tests.factories import PDF_BYTES, PNG_BYTES, make_claim, make_clean_claim, make_receipt, make_user, train_body
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def expect_total(page, digits: str) -> None:
 
 
 def test_mentor_fills_in_a_claim_watches_the_total_and_submits(browser, live_server):
-    email = live_server.seed(lambda: make_user("mentor", name="Maija Mentori").email)
+    email = live_server.seed(lambda: programme_mentor(name="Maija Mentori").email)
     page = browser.new_page("mentor")
 
     with browser.step("sign in"):
@@ -148,7 +149,7 @@ class Counted:
 
 
 def _standard_mentor() -> str:
-    mentor = make_user("mentor", name="Tiina Tavallinen")
+    mentor = programme_mentor(name="Tiina Tavallinen")
     mentor.iban = "FI2112345600000785"  # on file: sending does not ask for it
     db.session.commit()
     return mentor.email
@@ -213,7 +214,7 @@ def test_mentor_files_the_standard_claim_within_twelve_interactions(browser, liv
 
 
 def _submitted_claim() -> dict:
-    mentor = make_user("mentor", name="Matti Korjaaja")
+    mentor = programme_mentor(name="Matti Korjaaja")
     receipt = make_receipt(mentor)
     claim = make_claim(mentor, "submitted", train_body(receipt.id))
     a = make_user("finance", name="Anna Tarkastaja")
@@ -299,7 +300,7 @@ def test_finance_returns_then_one_officer_checks_another_approves_and_pays(brows
 
 
 def _paid_claim() -> dict:
-    mentor = make_user("mentor", name="Aune Auditoitava")
+    mentor = programme_mentor(name="Aune Auditoitava")
     receipt = make_receipt(mentor)
     claim = make_claim(mentor, "paid", train_body(receipt.id))
     auditor = make_user("auditor", name="Auli Tarkastaja")
@@ -359,8 +360,8 @@ def test_an_actor_is_told_travel_is_for_mentors_and_cannot_open_the_claim_form(b
 def _clean_claims() -> dict:
     a = make_user("finance", name="Anna Tarkastaja")
     b = make_user("finance", name="Bertil Godkännare")
-    one, two, three = (make_clean_claim(make_user("mentor", name=f"Mentori {n}")) for n in (1, 2, 3))
-    late = make_claim(make_user("mentor", name="Myöhäinen Mentori"), "submitted")  # a late_claim warning
+    one, two, three = (make_clean_claim(programme_mentor(name=f"Mentori {n}")) for n in (1, 2, 3))
+    late = make_claim(programme_mentor(name="Myöhäinen Mentori"), "submitted")  # a late_claim warning
     return {"a": a.email, "b": b.email, "claims": [one.id, two.id, three.id], "late": late.id}
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.e2e.conftest import expect, sign_in
-from tests.factories import make_user
+from tests.e2e.world import programme_mentor
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def focus_ring(page) -> dict:
 
 @pytest.fixture
 def mentor_email(live_server) -> str:
-    return live_server.seed(lambda: make_user("mentor", name="Kaisa Näppäimistö").email)
+    return live_server.seed(lambda: programme_mentor(name="Kaisa Näppäimistö").email)
 
 
 def test_expense_rows_are_added_and_removed_with_the_keyboard(browser, mentor_email):

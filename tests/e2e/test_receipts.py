@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.conftest import expect, sign_in
+from tests.e2e.world import programme_mentor
 from tests.factories import make_claim, make_receipt, make_user, one_page_pdf, train_body
 
 pytestmark = pytest.mark.browser
@@ -18,7 +19,7 @@ def _photo() -> bytes:
 
 
 def _claim_with_a_pdf_and_a_photo() -> dict:
-    mentor = make_user("mentor", name="Kaisa Kuitti")
+    mentor = programme_mentor(name="Kaisa Kuitti")
     pdf = make_receipt(mentor, one_page_pdf(), "train.pdf")
     photo = make_receipt(mentor, _photo(), "taxi.jpg")
     body = train_body(pdf.id)

@@ -2,6 +2,7 @@
 
 from expenses import payments, roster
 from expenses.extensions import db
+from expenses.models import RosterEntry, User
 from tests.factories import car_body, make_claim, make_clean_claim, make_receipt, make_user, train_body
 
 KICK_OFF, CLOSING = "2023-09-22", "2024-04-23"
@@ -64,3 +65,12 @@ def build_world() -> dict:
         },
         "batch": batch.id,
     }
+
+
+def programme_mentor(name: str) -> User:
+    """A mentor on the shipped round's roster: the package's world gives that round a roster, and a round
+    with a roster admits only its people (a mentor left off it gets not_on_roster)."""
+    mentor = make_user("mentor", name=name)
+    db.session.add(RosterEntry(programme=roster.DEFAULT_PROGRAMME, user_id=mentor.id, role="mentor"))
+    db.session.commit()
+    return mentor

@@ -13,7 +13,16 @@ from expenses import documents, exports, ledger
 from expenses.extensions import db
 from expenses.models import Claim, Receipt
 from expenses.storage import receipt_store
-from tests.factories import PNG_BYTES, car_body, make_claim, make_receipt, make_user, train_body
+from tests.factories import (
+    PDF_BYTES,
+    PNG_BYTES,
+    car_body,
+    make_claim,
+    make_receipt,
+    make_user,
+    one_page_pdf,
+    train_body,
+)
 
 
 def _zip(query) -> zipfile.ZipFile:
@@ -104,7 +113,7 @@ def _with_receipts(names: list[str], data: list[bytes]) -> Claim:
 
 
 def test_every_receipt_is_in_the_claims_folder_and_matches_its_stored_hash(app):
-    claim = _with_receipts(["Juna Oulu–Helsinki.pdf", "pysäköinti.png"], [b"%PDF-1.4 ticket", PNG_BYTES])
+    claim = _with_receipts(["Juna Oulu–Helsinki.pdf", "pysäköinti.png"], [PDF_BYTES, PNG_BYTES])
     other = make_claim(status="approved", body=car_body())  # no receipts at all
     archive = _zip(select(Claim).where(Claim.id.in_([claim.id, other.id])).order_by(Claim.id))
     folder = claim.reference
@@ -121,7 +130,7 @@ def test_every_receipt_is_in_the_claims_folder_and_matches_its_stored_hash(app):
 
 
 def test_the_manifest_holds_every_files_sha256(app):
-    claim = _with_receipts(["ticket.pdf"], [b"%PDF-1.4 ticket"])
+    claim = _with_receipts(["ticket.pdf"], [PDF_BYTES])
     archive = _zip(select(Claim).where(Claim.id == claim.id))
     lines = archive.read("manifest.sha256").decode().splitlines()
     listed = dict(reversed(line.split("  ", 1)) for line in lines)  # the format of `sha256sum -c`
@@ -133,7 +142,7 @@ def test_the_manifest_holds_every_files_sha256(app):
 def test_receipt_names_are_safe_on_every_file_system(app):
     decomposed = unicodedata.normalize("NFD", "Ääninen.pdf")
     names = ["CON", "a:b?*.pdf", "raportti. ", decomposed, "..", "x" * 300 + ".pdf"]
-    claim = _with_receipts(names, [b"%PDF-1.4 " + bytes([n]) for n in range(len(names))])
+    claim = _with_receipts(names, [one_page_pdf(width=595 + n) for n in range(len(names))])  # distinct files
     archive = _zip(select(Claim).where(Claim.id == claim.id))
     folder = f"{claim.reference}/"
     pdf = f"{folder}{claim.reference}.pdf"
