@@ -50,7 +50,10 @@ class Bar:
     label: str
     value: str  # the figure as the reader writes it, drawn after the bar
     y: int  # the top of its row
-    width: float
+    width: Decimal  # in the SVG's units, to a tenth
+
+
+TENTH, ZERO = Decimal("0.1"), Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def bar_chart(items: list[tuple[str, Decimal]]) -> Chart:
     largest = max((value for _label, value in items), default=Decimal(0))
     return Chart(
         [
-            Bar(label, shown.money(value), i * ROW, float(value / largest * BAR_SPACE) if largest else 0.0)
+            Bar(label, shown.money(value), i * ROW, (value / largest * BAR_SPACE).quantize(TENTH) if largest else ZERO)
             for i, (label, value) in enumerate(items)
         ]
     )
