@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Row, or_, select, true
+from sqlalchemy import ColumnElement, Row, bindparam, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import ORMOption
@@ -144,6 +144,19 @@ def get_claim(claim_id: int, user: Person, *options: ORMOption) -> Claim:
     return visible(db.session.get(Claim, claim_id, options=options), user)
 
 
+_claims = Claim.__table__
+# What `can_see` reads, and the session: for the previews of every keystroke, which an ORM load of the
+# whole claim (body, decision, texts) made a quarter slower.
+_ACCESS = select(_claims.c.mentor_id, _claims.c.status, _claims.c.session_id).where(
+    _claims.c.id == bindparam("claim_id")
+)
+
+
+def visible_claim_row(claim_id: int, user: Person) -> Row:
+    """The claim's mentor, status and session, if the user may see it (else NotFound), without loading the claim."""
+    return visible(db.session.connection().execute(_ACCESS, {"claim_id": claim_id}).first(), user)
+
+
 def _require_mentor(user: Person) -> None:
     if user.role != "mentor":
         raise Forbidden(_("Only the programme's mentors can claim travel costs. Actors' travel is not reimbursed."))
@@ -220,7 +233,7 @@ def preview(body: object, mentor: Person, lang: str, claim_id: int | None = None
     the mentor may see: someone else's claim is not found, as everywhere else."""
     _require_mentor(mentor)
     if claim_id is not None:
-        get_claim(claim_id, mentor)
+        visible_claim_row(claim_id, mentor)
     return _decision_of(body, mentor, lang, claim_id).decision
 
 

@@ -402,7 +402,7 @@ def live_preview():
     claim_id = whole_number(claim_arg) if claim_arg is not None else None
     if claim_arg is not None and claim_id is None:
         abort(404)
-    session_id = workflow.get_claim(claim_id, current_user).session_id if claim_id is not None else None
+    session_id = workflow.visible_claim_row(claim_id, current_user).session_id if claim_id is not None else None
     cf.validate_fields(form)
     if claim_id is None:
         session_id = _chosen_session(form, _session_choices())

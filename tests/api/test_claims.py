@@ -100,6 +100,14 @@ def test_preview_while_editing_does_not_count_the_claim_itself_as_duplicate(api_
     assert "duplicate_claim" not in codes
 
 
+@pytest.mark.parametrize("claim", ["another mentor's", "no"])
+def test_preview_while_editing_someone_elses_or_no_claim_is_not_found(api_as, claim):
+    claim_id = make_claim(make_user("mentor")).id if claim == "another mentor's" else 999_999
+    answer = api_as(make_user("mentor")).post(f"/claims/preview?claim={claim_id}", json=car_body())
+    assert answer.status_code == 404
+    assert answer.json["code"] == "not_found"
+
+
 # --- create ----------------------------------------------------------------------------------
 
 
