@@ -6,6 +6,7 @@ the claim form's parsing lives in `claim_form`, and statuses change only in `wor
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -86,8 +87,33 @@ def _session_choices() -> list[SessionChoice]:
     return choices
 
 
-def _independent_periods() -> list[tuple[str, object, object]]:
-    return [(p.title.get(language()) or p.title["fi"], p.start, p.end) for p in current_calendar().independent]
+@dataclass(frozen=True, slots=True)
+class RoundChoices:
+    """One round's part of the new-claim page: its name, its sessions, its independent-meetings periods."""
+
+    name: str
+    sessions: list[SessionChoice]
+    independent: list[tuple[str, date, date]]
+
+
+def _by_round(choices: list[SessionChoice]) -> list[RoundChoices]:
+    """The choices under their rounds, the newest round first: the one a mentor claims for now is on top,
+    not below every session of the rounds before it."""
+    calendar, lang = current_calendar(), language()
+    grouped: dict[str, list[SessionChoice]] = {}
+    for choice in choices:
+        grouped.setdefault(choice.session.programme, []).append(choice)
+    rounds = sorted(
+        (calendar.programmes[r] for r in grouped if r in calendar.programmes), key=lambda r: r.starts, reverse=True
+    )
+    return [
+        RoundChoices(
+            r.name_in(lang),
+            grouped[r.id],
+            [(p.title.get(lang) or p.title["fi"], p.start, p.end) for p in r.independent],
+        )
+        for r in rounds
+    ]
 
 
 def _posted_action() -> tuple[str, str | None]:
@@ -298,7 +324,7 @@ def new():
             form.session.data = open_ids[0]
     return render_template(
         "mentor/new.html",
-        **_form_context(form, preview, focus, choices=choices, independent=_independent_periods()),
+        **_form_context(form, preview, focus, choices=choices, rounds=_by_round(choices)),
     )
 
 

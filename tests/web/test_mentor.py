@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from expenses.extensions import db
 from expenses.models import AuditEvent, Claim, Receipt, RosterEntry
+from expenses.rounds import save_programme
+from rules.programme import parse_programme
 from tests.factories import (
     CAR_TOTAL,
     PDF_BYTES,
@@ -129,6 +132,25 @@ def test_new_claim_offers_only_reimbursable_sessions_and_explains_the_others(bro
     assert re.findall(r'type="radio" name="session" id="[^"]+" value="([^"]+)"', html) == ["2023-09-22", SESSION]
     assert html.count("the session is remote") == 2  # 2023-09-11 and 2024-01-22
     assert "independent meetings of mentor and actor are not reimbursed" in html
+
+
+def test_new_claim_lists_the_sessions_under_their_rounds_the_newest_first(browser, mentor):
+    newer = {
+        "id": "hankinta-suomi-2026-2027",
+        "name": {"fi": "Kierros 2026–2027", "en": "Round 2026–2027"},
+        "sessions": [{"date": date(2026, 11, 19), "start": "10:00", "end": "15:00", "mode": "in_person",
+                      "reimbursed": True, "place": "Helsinki", "title": {"fi": "Aloitus", "en": "Kick-off"}}],
+    }  # fmt: skip
+    assert save_programme(parse_programme(newer, "newer.toml"), make_user("admin"), "newer.toml")[1] == []
+    db.session.commit()
+    html = text(browser.get("/claims/new"))
+    rounds = re.findall(r'<p class="session-round" id="(session-round-\d+)">([^<]+)</p>', html)
+    assert [name for _id, name in rounds] == ["Round 2026–2027", "Procurement Finland mentoring programme 2023–2024"]
+    lists = {
+        list_id: re.findall(r'value="([^"]+)"', block)
+        for list_id, block in re.findall(r'<ul class="session-list" aria-labelledby="([^"]+)">(.*?)</ul>', html, re.S)
+    }
+    assert lists == {rounds[0][0]: ["2026-11-19"], rounds[1][0]: ["2023-09-22", SESSION]}
 
 
 def test_new_claim_offers_only_the_rounds_whose_roster_admits_the_mentor(browser, mentor):
