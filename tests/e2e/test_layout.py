@@ -77,6 +77,36 @@ def test_main_pages_fit_a_phone_without_sideways_scrolling(browser, world, role,
     assert not too_wide, "pages scroll sideways on a phone:\n" + "\n".join(too_wide)
 
 
+_BROKEN_WORDS = """selector => {
+    // Words of the tables' visible text that a line break cuts in two: their letters stand on more than one
+    // line. (Headings hidden for the stacked layout are one pixel wide and read out, not seen.)
+    const broken = [];
+    for (const table of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (node.parentElement.closest("thead, .visually-hidden")) continue;
+            for (const match of node.textContent.matchAll(/[^\\s]+/g)) {
+                const range = document.createRange();
+                range.setStart(node, match.index);
+                range.setEnd(node, match.index + match[0].length);
+                const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                if (tops.size > 1) broken.push(match[0]);
+            }
+        }
+    }
+    return broken;
+}"""
+
+
+def test_a_claim_on_a_phone_breaks_no_word_of_its_computation_or_expenses(browser, world):
+    page = browser.new_page("mentor", "fi", width=PHONE, height=800)
+    sign_in(page, world["mentor"], "fi")
+    for lang in LANGUAGES:
+        page.goto(f"/claims/{world['claims']['paid']}?lang={lang}")
+        expect(page.locator("table.expenses")).to_be_visible()
+        assert page.evaluate(_BROKEN_WORDS, "table.decision, table.expenses") == [], lang
+
+
 def test_printed_pages_leave_out_navigation_and_buttons(browser, world):
     page = browser.new_page("finance", "en")
     sign_in(page, world["finance"], "en")
