@@ -68,6 +68,8 @@ def _page(form: "DetailsForm", token_form: TokenForm, new_token: str | None = No
             token_form=token_form,
             tokens=tokens(current_user),
             new_token=new_token,
+            activity=account_log.events(current_user),
+            describe_account_event=account_log.describe,
             now=utcnow(),
         ),
         status,
