@@ -1,4 +1,4 @@
-"""A notice to the user's own address when their password or bank account changes.
+"""A notice to the user's own address when their password, bank account or two-factor sign-in changes.
 
 If someone else made the change (a stolen session, a forged reset), the owner hears of it at once.
 """
@@ -13,6 +13,10 @@ from expenses.models import User
 WHAT = {
     "password": N_("The password of your account was changed."),
     "iban": N_("The bank account your reimbursements are paid to was changed."),
+    "two_factor": N_(
+        "An administrator turned off two-factor sign-in for your account. Where your role requires it, you "
+        "will set it up again the next time you sign in."
+    ),
 }
 
 

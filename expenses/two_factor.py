@@ -1,4 +1,5 @@
-"""Two-factor sign-in (TOTP, RFC 6238) for the officers: enrolment, codes at sign-in, recovery codes.
+"""Two-factor sign-in (TOTP, RFC 6238) for the officers: enrolment, codes at sign-in, recovery codes, and
+an admin's reset for an officer who lost both the phone and the codes.
 
 A code is accepted once (the last time step used is kept) and within one step of the clock either
 way. Recovery codes are shown once and stored as SHA-256 digests: they are long random strings, so a
@@ -13,7 +14,8 @@ import pyotp
 import segno
 from flask import current_app
 
-from expenses import account_log
+from expenses import account_log, account_notices
+from expenses.accounts import end_sessions
 from expenses.models import User
 
 #: Who may set it up: the roles that check, approve, pay, read the archive or keep the users.
@@ -88,3 +90,12 @@ def check(user: User, code: str) -> bool:
         account_log.record(user, "recovery_code_used", user, left=len(user.recovery_codes))
         return True
     return False
+
+
+def remove(user: User, admin: User) -> None:
+    """Turn the user's two-factor sign-in off, in the open transaction: their sessions end, they hear of it
+    at their own address, and where their role requires it they set it up again at their next sign-in."""
+    user.totp_secret = user.totp_last_step = user.recovery_codes = None
+    end_sessions(user)
+    account_log.record(user, "totp_removed", admin)
+    account_notices.changed(user, "two_factor")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
-from expenses import account_log, password_links, roster
+from expenses import account_log, password_links, roster, two_factor
 from expenses.accounts import MIN_PASSWORD_LENGTH, AccountError, create_user, revoke_tokens
 from expenses.extensions import db
 from expenses.formatting import ROLE_NAMES
@@ -77,6 +77,11 @@ class ActiveForm(CheckedForm):
 class RevokeTokensForm(CheckedForm):
     # Says what the button revokes, so that a form without it (sent from elsewhere, half loaded) revokes nothing.
     tokens = HiddenField(validators=[AnyOf(["all"])])
+
+
+class ResetTwoFactorForm(CheckedForm):
+    # As RevokeTokensForm: a form that does not say what it resets resets nothing.
+    two_factor = HiddenField(validators=[AnyOf(["reset"])])
 
 
 class ImportForm(CheckedForm):
@@ -249,6 +254,27 @@ def revoke_user_tokens(user_id: int):
     account_log.record(user, "tokens_revoked", current_user, count=count)
     db.session.commit()
     flash(_("The API tokens of %(name)s were revoked (%(count)s).", name=user.name, count=count), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@role_required("admin")
+def reset_two_factor(user_id: int):
+    """For an officer who lost both the phone and the recovery codes; another admin does it for an admin."""
+    user = _user_or_404(user_id)
+    if not ResetTwoFactorForm().validate_on_submit():
+        flash(_("The form was incomplete. Reload the page and try again."), "error")
+    elif user.id == current_user.id:
+        flash(_("You cannot turn off your own two-factor sign-in: ask another admin."), "error")
+    elif not user.totp_secret:
+        flash(_("%(name)s has no two-factor sign-in to turn off.", name=user.name), "error")
+    else:
+        two_factor.remove(user, current_user)
+        db.session.commit()
+        flash(
+            _("Two-factor sign-in of %(name)s is off; they set it up again at their next sign-in.", name=user.name),
+            "success",
+        )
     return redirect(url_for("admin.index"))
 
 

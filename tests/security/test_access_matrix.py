@@ -83,6 +83,7 @@ EXPECTED: dict[tuple[str, str], Access] = {
     ("admin.index", "GET"): page("admin"),
     ("admin.invite", "POST"): page("admin"),
     ("admin.revoke_user_tokens", "POST"): page("admin"),
+    ("admin.reset_two_factor", "POST"): page("admin"),
     ("admin.send_reset", "POST"): page("admin"),
     ("api.approve", "POST"): api("finance"),
     ("api.add_session", "POST"): api("admin"),

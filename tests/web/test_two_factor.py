@@ -9,6 +9,7 @@ from sqlalchemy import select
 from expenses.extensions import db
 from expenses.models import AccountEvent
 from tests.factories import csrf_token, make_user, new_client, post_form, sign_in
+from tests.mail import body_of
 
 
 def _code(secret: str, steps: int = 0) -> str:
@@ -107,3 +108,55 @@ def test_required_roles_enrol_before_anything_else(app):
 
 def test_without_a_password_first_the_code_page_sends_to_sign_in(app, client):
     assert client.get("/login/code").headers["Location"] == "/login"
+
+
+def test_an_admin_turns_off_an_officers_lost_two_factor_sign_in(app, inbox):
+    app.config["REQUIRE_2FA_ROLES"] = "finance"
+    officer, admin = make_user("finance", email="olli@example.fi"), make_user("admin", name="Anna Admin")
+    phone = new_client(app)
+    sign_in(phone, officer)
+    _enrol(phone)
+    desk = new_client(app)
+    sign_in(desk, admin)
+    listed = desk.get("/admin/?lang=en").get_data(as_text=True)
+    assert f'action="/admin/users/{officer.id}/two-factor/reset"' in listed
+    assert f'action="/admin/users/{admin.id}/two-factor/reset"' not in listed  # no secret to turn off
+    answer = post_form(desk, f"/admin/users/{officer.id}/two-factor/reset", {"two_factor": "reset"})
+    assert answer.status_code == 302
+    shown = desk.get("/admin/?lang=en").get_data(as_text=True)
+    assert "Two-factor sign-in of" in shown and f'/admin/users/{officer.id}/two-factor/reset"' not in shown
+    db.session.refresh(officer)
+    assert officer.totp_secret is None and officer.recovery_codes is None
+    assert phone.get("/finance/").status_code == 302  # signed out everywhere
+    [notice] = inbox.to("olli@example.fi")
+    assert "poisti tililtäsi kaksivaiheisen kirjautumisen" in body_of(notice)  # in the officer's language, Finnish
+    event = db.session.scalar(select(AccountEvent).where(AccountEvent.action == "totp_removed"))
+    assert (event.user_id, event.actor_id) == (officer.id, admin.id)
+    # The next sign-in asks for a password only, then for a new enrolment, as the role requires.
+    again = new_client(app)
+    assert sign_in(again, officer).headers["Location"] != "/login/code"
+    assert again.get("/finance/").headers["Location"] == "/account/two-factor"
+
+
+def test_turning_off_two_factor_is_refused_for_oneself_without_a_secret_or_with_a_half_form(app):
+    admin, other_admin, plain_officer = make_user("admin"), make_user("admin"), make_user("finance")
+    for user in (admin, other_admin):
+        client = new_client(app)
+        sign_in(client, user)
+        _enrol(client)
+    desk = new_client(app)
+    sign_in(desk, admin)
+    db.session.refresh(admin)
+    assert _code_step(desk, _code(admin.totp_secret, 1)).status_code == 302  # the enrolment used this step's code
+    refusals = {
+        "yourself": (admin.id, {"two_factor": "reset"}, "You cannot turn off your own two-factor sign-in"),
+        "no secret": (plain_officer.id, {"two_factor": "reset"}, "has no two-factor sign-in to turn off"),
+        "half form": (other_admin.id, {}, "The form was incomplete"),
+    }
+    for case, (user_id, data, message) in refusals.items():
+        answer = post_form(desk, f"/admin/users/{user_id}/two-factor/reset", data)
+        assert answer.status_code == 302, case
+        assert message in desk.get("/admin/?lang=en").get_data(as_text=True), case
+    for user in (admin, other_admin):
+        db.session.refresh(user)
+        assert user.totp_secret is not None
