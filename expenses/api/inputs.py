@@ -11,8 +11,7 @@ from expenses.models import STATUSES
 from expenses.security import MAX_ID
 from expenses.text import refusal
 from expenses.workflow import Invalid
-
-_SESSION_ID = re.compile("(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}")
+from rules.programme import MAX_SESSION_ID, SESSION_ID
 
 
 def _invalid(field: str, message: str) -> Invalid:
@@ -151,17 +150,19 @@ def statuses() -> list[str]:
 
 
 def session_arg() -> str | None:
-    """`?session=` of the claim list: a session's id, its date (YYYY-MM-DD, 1900–2999); anything else is
-    refused, not answered with an empty list."""
+    """`?session=` of the claim list: a session's id, which starts with its date (1900–2999) and may go on,
+    as a second session of a day does ("2026-11-20-2"); anything else, an empty value too, is refused, not
+    answered with an empty list."""
     value = request.args.get("session")
-    if not value:
+    if value is None:
         return None
+    match = SESSION_ID.fullmatch(value) if len(value) <= MAX_SESSION_ID else None
     try:
-        valid = bool(_SESSION_ID.fullmatch(value)) and bool(date.fromisoformat(value))
+        valid = match is not None and 1900 <= date.fromisoformat(match.group(1)).year <= 2999
     except ValueError:
         valid = False
     if not valid:
-        raise _invalid("session", _('Give the session\'s date, such as "2023-09-22".'))
+        raise _invalid("session", _('Give the session\'s id, such as "2023-09-22" (GET /sessions lists them).'))
     return value
 
 

@@ -11,6 +11,7 @@ from expenses.documents import VERDICTS
 from expenses.models import STATUSES
 from expenses.security import MAX_ID
 from rules.decision import LINE_KINDS
+from rules.programme import MAX_SESSION_ID
 
 JSON = "application/json"
 MONEY = {"type": "string", "pattern": r"^\d{1,7}\.\d{2}$", "example": "89.90"}
@@ -56,6 +57,13 @@ SESSION_ID = {
     "maxLength": 20,
     "pattern": f"^[^{_ONE_LINE}]+$",
     "example": "2023-09-22",
+}
+#: A session's id as the claim list filters by it (rules/programme.py SESSION_ID), years 1900–2999.
+SESSION_FILTER = {
+    "type": "string",
+    "maxLength": MAX_SESSION_ID,
+    "pattern": f"^{_DATE}(-[a-z0-9]+)*$",
+    "example": "2026-11-20-2",
 }
 VERSION = {"type": "integer", "minimum": 0, "description": "optional; the claim's version, as in If-Match"}
 RECEIPT_ID = {"type": "string", "description": "the id of a receipt you uploaded with POST /receipts"}
@@ -666,7 +674,13 @@ PATHS: dict[str, dict] = {
                     "explode": True,
                     "description": "only claims in these statuses (repeat the parameter for several)",
                 },
-                {"name": "session", "in": "query", "required": False, "schema": DAY, "description": "a session id"},
+                {
+                    "name": "session",
+                    "in": "query",
+                    "required": False,
+                    "schema": SESSION_FILTER,
+                    "description": "a session's id (GET /sessions): its date, and more after it for a day's second",
+                },
             ],
         ),
         "post": _operation(

@@ -1,10 +1,13 @@
 """Claims over the API: preview, create, replace, submit, read and list, with every refusal."""
 
 import json
+from datetime import date
 
 import pytest
 
 from expenses.models import AuditEvent, Claim
+from expenses.rounds import save_programme
+from rules.programme import parse_programme
 from tests.api.client import field_names
 from tests.factories import CAR_TOTAL, car_body, make_claim, make_receipt, make_user, train_body
 
@@ -369,6 +372,28 @@ def test_auditors_list_approved_and_paid_claims_filtered(api_as):
 
 def test_unknown_status_filter_is_422(api_as):
     assert field_names(api_as(make_user("finance")).get("/claims?status=lost")) == ["status"]
+
+
+def test_the_list_filters_by_a_days_second_session_and_refuses_what_is_no_session_id(api_as, app):
+    newer = {
+        "id": "hankinta-suomi-2026-2027",
+        "name": {"fi": "Kierros 2026–2027"},
+        "sessions": [
+            {"date": date(2026, 11, 20), "start": "09:00", "end": "12:00", "mode": "in_person", "reimbursed": True,
+             "place": "Helsinki", "title": {"fi": "Aamu"}},
+            {"id": "2026-11-20-2", "date": date(2026, 11, 20), "start": "13:00", "end": "16:00", "mode": "in_person",
+             "reimbursed": True, "place": "Helsinki", "title": {"fi": "Iltapäivä"}},
+        ],
+    }  # fmt: skip
+    assert save_programme(parse_programme(newer, "newer.toml"), make_user("admin"), "newer.toml")[1] == []
+    morning = make_claim(make_user("mentor"), "submitted", car_body("2026-11-20"))
+    afternoon = make_claim(make_user("mentor"), "submitted", {**car_body("2026-11-20"), "session": "2026-11-20-2"})
+    api = api_as(make_user("finance"))
+    assert [c["id"] for c in api.get("/claims?session=2026-11-20-2").json] == [afternoon.id]
+    assert [c["id"] for c in api.get("/claims?session=2026-11-20").json] == [morning.id]
+    for wrong in ("", "2026-02-30", "1899-12-31", "2026-11-20-", "2026-11-20-X", "2026-11-20-" + "a" * 10, "next"):
+        answer = api.get("/claims", query_string={"session": wrong})
+        assert answer.status_code == 422 and field_names(answer) == ["session"], wrong
 
 
 # --- the sleeping berth (R15c) ---------------------------------------------------------------
