@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
@@ -165,6 +166,12 @@ def create():
     return redirect(url_for("admin.index"))
 
 
+def _back(message: str, category: str = "success") -> Response:
+    """To the users page, with the outcome said on it."""
+    flash(message, category)
+    return redirect(url_for("admin.index"))
+
+
 def _user_or_404(user_id: int) -> User:
     return db.get_or_404(User, user_id)
 
@@ -175,17 +182,14 @@ def change_role(user_id: int):
     user = _user_or_404(user_id)
     form = RoleForm()
     if not form.validate_on_submit():
-        flash(_("Choose one of the roles."), "error")
-        return redirect(url_for("admin.index"))
+        return _back(_("Choose one of the roles."), "error")
     try:
         roster.set_role(user, form.role.data, current_user)
     except roster.UserAdminError as e:
         db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("admin.index"))
+        return _back(str(e), "error")
     db.session.commit()
-    flash(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_NAMES[user.role]), "success")
-    return redirect(url_for("admin.index"))
+    return _back(_("%(name)s is now: %(role)s.", name=user.name, role=ROLE_NAMES[user.role]))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -194,14 +198,12 @@ def change_active(user_id: int):
     user = _user_or_404(user_id)
     form = ActiveForm()
     if not form.validate_on_submit():
-        flash(_("The form was incomplete. Reload the page and try again."), "error")
-        return redirect(url_for("admin.index"))
+        return _back(_("The form was incomplete. Reload the page and try again."), "error")
     try:
         roster.set_active(user, form.active.data == "1", current_user)
     except roster.UserAdminError as e:
         db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("admin.index"))
+        return _back(str(e), "error")
     db.session.commit()
     if user.active:
         flash(_("%(name)s can sign in again.", name=user.name), "success")
@@ -230,17 +232,14 @@ def send_reset(user_id: int):
 def _mail_link(user_id: int, send: Callable[[User, User], None], done: Callable[[User], str]):
     user = _user_or_404(user_id)
     if not CheckedForm().validate_on_submit():
-        flash(_("The form was incomplete. Reload the page and try again."), "error")
-        return redirect(url_for("admin.index"))
+        return _back(_("The form was incomplete. Reload the page and try again."), "error")
     try:
         send(user, current_user)
     except AccountError as e:
         db.session.rollback()
-        flash(str(e), "error")
-        return redirect(url_for("admin.index"))
+        return _back(str(e), "error")
     db.session.commit()
-    flash(done(user), "success")
-    return redirect(url_for("admin.index"))
+    return _back(done(user))
 
 
 @bp.route("/users/<int:user_id>/tokens/revoke", methods=["POST"])
@@ -248,13 +247,11 @@ def _mail_link(user_id: int, send: Callable[[User, User], None], done: Callable[
 def revoke_user_tokens(user_id: int):
     user = _user_or_404(user_id)
     if not RevokeTokensForm().validate_on_submit():
-        flash(_("The form was incomplete. Reload the page and try again."), "error")
-        return redirect(url_for("admin.index"))
+        return _back(_("The form was incomplete. Reload the page and try again."), "error")
     count = revoke_tokens(user)
     account_log.record(user, "tokens_revoked", current_user, count=count)
     db.session.commit()
-    flash(_("The API tokens of %(name)s were revoked (%(count)s).", name=user.name, count=count), "success")
-    return redirect(url_for("admin.index"))
+    return _back(_("The API tokens of %(name)s were revoked (%(count)s).", name=user.name, count=count))
 
 
 @bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
@@ -263,19 +260,16 @@ def reset_two_factor(user_id: int):
     """For an officer who lost both the phone and the recovery codes; another admin does it for an admin."""
     user = _user_or_404(user_id)
     if not ResetTwoFactorForm().validate_on_submit():
-        flash(_("The form was incomplete. Reload the page and try again."), "error")
-    elif user.id == current_user.id:
-        flash(_("You cannot turn off your own two-factor sign-in: ask another admin."), "error")
-    elif not user.totp_secret:
-        flash(_("%(name)s has no two-factor sign-in to turn off.", name=user.name), "error")
-    else:
-        two_factor.remove(user, current_user)
-        db.session.commit()
-        flash(
-            _("Two-factor sign-in of %(name)s is off; they set it up again at their next sign-in.", name=user.name),
-            "success",
-        )
-    return redirect(url_for("admin.index"))
+        return _back(_("The form was incomplete. Reload the page and try again."), "error")
+    if user.id == current_user.id:
+        return _back(_("You cannot turn off your own two-factor sign-in: ask another admin."), "error")
+    if not user.totp_secret:
+        return _back(_("%(name)s has no two-factor sign-in to turn off.", name=user.name), "error")
+    two_factor.remove(user, current_user)
+    db.session.commit()
+    return _back(
+        _("Two-factor sign-in of %(name)s is off; they set it up again at their next sign-in.", name=user.name)
+    )
 
 
 @bp.route("/roster/import", methods=["POST"])
