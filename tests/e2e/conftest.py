@@ -75,6 +75,9 @@ class LiveServer:
                 "WTF_CSRF_ENABLED": True,
                 # The journeys sign officers in with a password; test_accounts enrols one in two-factor sign-in.
                 "REQUIRE_2FA_ROLES": "",
+                # Every browser of the suite signs in from 127.0.0.1, dozens of times a minute on a fast
+                # machine; the limits themselves are tested in tests/security (the per-account one stays).
+                "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
             }
         )
         with self.app.app_context():
