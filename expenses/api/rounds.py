@@ -6,6 +6,7 @@ and records each change with who and when in the round's trail.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, jsonify, url_for
@@ -236,21 +237,22 @@ def update_session(round_id: str, session_id: str) -> Response:
     return _answer(round_id)
 
 
-@bp.post("/rounds/<round_id>/sessions/<session_id>/cancel")
-@roles("admin", message=ADMIN_ONLY)
-def cancel_session(round_id: str, session_id: str) -> Response:
+def _session_action(round_id: str, session_id: str, action: Callable[..., list[str]]) -> Response:
+    """Cancel or delete a session of a round not changed since the caller read it; the round as it is then."""
     round_ = _round(round_id)
     _session(round_, session_id)
     _unchanged_since(round_, inputs.action_body())
-    _commit(rounds.cancel_session(round_, session_id, api_user()))
+    _commit(action(round_, session_id, api_user()))
     return _answer(round_id)
+
+
+@bp.post("/rounds/<round_id>/sessions/<session_id>/cancel")
+@roles("admin", message=ADMIN_ONLY)
+def cancel_session(round_id: str, session_id: str) -> Response:
+    return _session_action(round_id, session_id, rounds.cancel_session)
 
 
 @bp.delete("/rounds/<round_id>/sessions/<session_id>")
 @roles("admin", message=ADMIN_ONLY)
 def delete_session(round_id: str, session_id: str) -> Response:
-    round_ = _round(round_id)
-    _session(round_, session_id)
-    _unchanged_since(round_, inputs.action_body())
-    _commit(rounds.delete_session(round_, session_id, api_user()))
-    return _answer(round_id)
+    return _session_action(round_id, session_id, rounds.delete_session)
