@@ -82,7 +82,7 @@ def print_sessions(out: TextIO, lang: str, calendar: Calendar | None = None) -> 
         )
     for p in calendar.independent:
         independent = (f"{p.start}…{p.end}", "", say._(_MODES["any"]), "", say._(_("no")), "")
-        rows.append((*independent, p.title.get(lang) or p.title["fi"]))
+        rows.append((*independent, p.title_in(lang)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip(), file=out)

@@ -64,6 +64,9 @@ class IndependentPeriod:
     end: date
     title: dict[str, str]
 
+    def title_in(self, lang: str) -> str:
+        return self.title.get(lang) or self.title["fi"]
+
 
 @dataclass(frozen=True)
 class Programme:

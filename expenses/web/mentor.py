@@ -103,14 +103,12 @@ def _by_round(choices: list[SessionChoice]) -> list[RoundChoices]:
     grouped: dict[str, list[SessionChoice]] = {}
     for choice in choices:
         grouped.setdefault(choice.session.programme, []).append(choice)
-    rounds = sorted(
-        (calendar.programmes[r] for r in grouped if r in calendar.programmes), key=lambda r: r.starts, reverse=True
-    )
+    rounds = sorted((calendar.programmes[r] for r in grouped), key=lambda r: r.starts, reverse=True)
     return [
         RoundChoices(
             r.name_in(lang),
             grouped[r.id],
-            [(p.title.get(lang) or p.title["fi"], p.start, p.end) for p in r.independent],
+            [(p.title_in(lang), p.start, p.end) for p in r.independent],
         )
         for r in rounds
     ]
